@@ -1,0 +1,220 @@
+/**
+ * The Svelte binding of the CreatorData statecharts.
+ *
+ * One root actor per tab owns the socket, the tab channel and one actor per creator on screen.
+ * Components never touch those actors' internals: they read the reactive views exposed here
+ * and call the public verbs (`updateCreatorLocally`, `revertCreator`, `refreshCreator`).
+ *
+ * Reactivity comes from xstate's inspection stream: every snapshot of every actor in the
+ * system lands in one `$state.raw` record keyed by actor id, so a component re-renders when,
+ * and only when, an actor it reads changes.
+ */
+import { createActor, type AnyActorRef, type InspectionEvent } from 'xstate';
+import { rootMachine } from '$machines/root.machine';
+import { socketUrl } from '$machines/backoff';
+import type { Creator, ProfilePatch } from '$lib/shared/protocol';
+import type { RequestFailure } from '$machines/retry-policy';
+
+/** How many recent events the test page lists per actor. */
+const EVENT_HISTORY = 6;
+
+interface ActorSnapshotLike {
+	value?: unknown;
+	status?: string;
+	context?: Record<string, unknown>;
+	hasTag?: (tag: string) => boolean;
+}
+
+export interface ActorSummary {
+	id: string;
+	state: string;
+	lastEvents: string[];
+}
+
+/** `{ active: 'open' }` → `active.open`; a string value stays as it is. */
+export function stateLabel(value: unknown): string {
+	if (typeof value === 'string') return value;
+	if (value && typeof value === 'object') {
+		const [key, child] = Object.entries(value)[0] ?? [];
+		if (key === undefined) return '';
+		const rest = stateLabel(child);
+		return rest ? `${key}.${rest}` : key;
+	}
+	return '';
+}
+
+/** The innermost state name: what an indicator shows (`active.open` → `open`). */
+export function leafState(value: unknown): string {
+	return stateLabel(value).split('.').at(-1) ?? '';
+}
+
+export class LiveCreator {
+	readonly id: string;
+	readonly #session: LiveSession;
+	readonly #initial: Creator | null;
+
+	constructor(session: LiveSession, id: string, initial: Creator | null) {
+		this.#session = session;
+		this.id = id;
+		this.#initial = initial;
+	}
+
+	get #snapshot() {
+		return this.#session.snapshotOf(`creator:${this.id}`);
+	}
+
+	/** What the person sees: the confirmed copy with their pending edits applied. */
+	get view(): Creator | null {
+		return (this.#snapshot?.context?.view as Creator | null | undefined) ?? this.#initial;
+	}
+
+	/** The server's last confirmed copy. */
+	get confirmed(): Creator | null {
+		return (this.#snapshot?.context?.confirmed as Creator | null | undefined) ?? this.#initial;
+	}
+
+	get state(): string {
+		return stateLabel(this.#snapshot?.value);
+	}
+
+	get error(): RequestFailure | null {
+		return (this.#snapshot?.context?.error as RequestFailure | null | undefined) ?? null;
+	}
+
+	get saving(): boolean {
+		return this.#snapshot?.hasTag?.('saving') ?? false;
+	}
+
+	/** Shows the edit at once and sends it; it rolls back by itself if the server refuses it. */
+	updateCreatorLocally(patch: ProfilePatch): void {
+		this.#session.sendToCreator(this.id, { type: 'creator.edit', patch });
+	}
+
+	/** Drops every edit that is not confirmed yet and shows the server's copy again. */
+	revertCreator(): void {
+		this.#session.sendToCreator(this.id, { type: 'creator.revert' });
+	}
+
+	/** Reloads the creator from the server. */
+	refreshCreator(): void {
+		this.#session.sendToCreator(this.id, { type: 'creator.refresh' });
+	}
+
+	dismissError(): void {
+		this.#session.sendToCreator(this.id, { type: 'creator.dismissError' });
+	}
+}
+
+export class LiveSession {
+	readonly root: AnyActorRef;
+	#snapshots = $state.raw<Record<string, ActorSnapshotLike>>({});
+	#events = $state.raw<Record<string, string[]>>({});
+	#creators = new Map<string, LiveCreator>();
+
+	constructor(url: string) {
+		this.root = createActor(rootMachine, {
+			id: 'root',
+			input: { socketUrl: url },
+			inspect: (event) => this.#observe(event)
+		});
+		this.root.start();
+	}
+
+	#observe(event: InspectionEvent): void {
+		const id = event.actorRef.id;
+
+		if (event.type === '@xstate.snapshot') {
+			this.#snapshots = { ...this.#snapshots, [id]: event.snapshot as ActorSnapshotLike };
+		} else if (event.type === '@xstate.event') {
+			const kind = event.event.type;
+			if (kind.startsWith('xstate.')) return;
+			const previous = this.#events[id] ?? [];
+			this.#events = { ...this.#events, [id]: [kind, ...previous].slice(0, EVENT_HISTORY) };
+		}
+	}
+
+	snapshotOf(id: string): ActorSnapshotLike | undefined {
+		return this.#snapshots[id];
+	}
+
+	/** Every actor in the tab with its current state and the last events it took. */
+	get actors(): ActorSummary[] {
+		return Object.entries(this.#snapshots)
+			.filter(([, snapshot]) => snapshot.value !== undefined)
+			.map(([id, snapshot]) => ({
+				id,
+				state: stateLabel(snapshot.value),
+				lastEvents: this.#events[id] ?? []
+			}));
+	}
+
+	get socketState(): string {
+		return leafState(this.snapshotOf('socket')?.value) || 'disconnected';
+	}
+
+	get reconnectAttempts(): number {
+		return (this.snapshotOf('socket')?.context?.attempts as number | undefined) ?? 0;
+	}
+
+	get tabId(): string {
+		return (this.snapshotOf('tabSync')?.context?.tabId as string | undefined) ?? '';
+	}
+
+	get lastSyncAt(): number | null {
+		return (this.snapshotOf('tabSync')?.context?.lastSyncAt as number | null | undefined) ?? null;
+	}
+
+	get tabSyncState(): string {
+		return leafState(this.snapshotOf('tabSync')?.value);
+	}
+
+	/** Starts following a creator: live events, tab sync and the public verbs. */
+	creator(id: string, initial: Creator | null = null): LiveCreator {
+		let handle = this.#creators.get(id);
+		if (!handle) {
+			handle = new LiveCreator(this, id, initial);
+			this.#creators.set(id, handle);
+		}
+		this.root.send({ type: 'creator.track', creatorId: id, snapshot: initial });
+		return handle;
+	}
+
+	sendToCreator(id: string, event: { type: string; [key: string]: unknown }): void {
+		const ref = this.root.getSnapshot().context.creators?.[id] as AnyActorRef | undefined;
+		ref?.send(event);
+	}
+
+	connect(): void {
+		this.root.send({ type: 'socket.connect' });
+	}
+
+	disconnect(): void {
+		this.root.send({ type: 'socket.disconnect' });
+	}
+
+	reconnect(): void {
+		this.root.send({ type: 'socket.reconnect' });
+	}
+
+	forceSync(): void {
+		this.root.send({ type: 'tab.forceSync' });
+	}
+
+	/** After sign-in or sign-out the socket must be opened again with the new cookie. */
+	sessionChanged(signedIn: boolean): void {
+		if (signedIn) {
+			this.root.send({ type: 'socket.disconnect' });
+			this.root.send({ type: 'socket.connect' });
+		} else {
+			this.root.send({ type: 'session.signedOut' });
+		}
+	}
+}
+
+let session: LiveSession | null = null;
+
+/** The tab's one live session, created on first use in the browser. */
+export function getLiveSession(): LiveSession {
+	session ??= new LiveSession(socketUrl(window.location));
+	return session;
+}

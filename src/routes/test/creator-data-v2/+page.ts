@@ -1,0 +1,20 @@
+import { error } from '@sveltejs/kit';
+import type { Creator } from '$lib/shared/protocol';
+import type { PageLoad } from './$types';
+
+/** The creator shown when nobody is signed in: the first demo creator. */
+const DEMO_CREATOR_ID = 'c1';
+
+export const load: PageLoad = async ({ fetch, parent }) => {
+	const { user } = await parent();
+	const id = user?.creatorId ?? DEMO_CREATOR_ID;
+
+	const [creatorResponse, faultsResponse] = await Promise.all([
+		fetch(`/api/creators/${id}`),
+		fetch('/api/test/faults')
+	]);
+	if (!creatorResponse.ok) error(creatorResponse.status, 'The demo creator could not be loaded.');
+
+	const { creator } = (await creatorResponse.json()) as { creator: Creator };
+	return { creator, faultsAvailable: faultsResponse.ok };
+};
