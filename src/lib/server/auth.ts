@@ -1,0 +1,134 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { getDb } from './db';
+import { decoyPasswordHash, verifyPassword } from './password';
+
+export { hashPassword, verifyPassword } from './password';
+
+/** The person behind a request or a socket, as routes, hooks and the socket hub see them. */
+export type SessionUser = {
+	id: number;
+	email: string;
+	displayName: string;
+	creatorId: string | null;
+};
+
+export type Session = {
+	/** sha256 of the cookie token: the sessions table key, safe to log and to compare. */
+	id: string;
+	user: SessionUser;
+	expiresAt: Date;
+};
+
+export const SESSION_COOKIE = 'cd_session';
+export const SESSION_MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
+
+/** The options the session cookie is set and cleared with; Secure only where the page is https. */
+export function sessionCookieOptions(secure: boolean) {
+	return {
+		path: '/',
+		httpOnly: true,
+		sameSite: 'lax' as const,
+		secure,
+		maxAge: SESSION_MAX_AGE_SECONDS
+	};
+}
+
+export function hashToken(token: string): string {
+	return createHash('sha256').update(token).digest('hex');
+}
+
+/**
+ * Checks the password and opens a session. The token goes in the cookie; only its hash
+ * is stored. Returns null for a wrong email or password, without saying which.
+ *
+ * @example
+ * const signedIn = await signIn('alpha@creatordata.test', 'alpha-demo-pass');
+ * if (signedIn) cookies.set(SESSION_COOKIE, signedIn.token, sessionCookieOptions(false));
+ */
+export async function signIn(
+	email: string,
+	password: string
+): Promise<(Session & { token: string }) | null> {
+	const db = await getDb();
+	const row = await db
+		.selectFrom('users')
+		.leftJoin('creators', 'creators.user_id', 'users.id')
+		.select([
+			'users.id',
+			'users.email',
+			'users.display_name',
+			'users.password_hash',
+			'creators.id as creator_id'
+		])
+		.where('users.email', '=', email.trim().toLowerCase())
+		.executeTakeFirst();
+
+	const valid = await verifyPassword(password, row?.password_hash ?? (await decoyPasswordHash()));
+	if (!row || !valid) return null;
+
+	const token = randomBytes(32).toString('base64url');
+	const now = new Date();
+	const expiresAt = new Date(now.getTime() + SESSION_MAX_AGE_SECONDS * 1000);
+	const id = hashToken(token);
+
+	await db
+		.insertInto('sessions')
+		.values({
+			id,
+			user_id: row.id,
+			created_at: now.toISOString(),
+			expires_at: expiresAt.toISOString()
+		})
+		.execute();
+
+	const user = {
+		id: row.id,
+		email: row.email,
+		displayName: row.display_name,
+		creatorId: row.creator_id
+	};
+	return { id, token, user, expiresAt };
+}
+
+/** The live session a cookie token belongs to, or null when it is unknown or expired. */
+export async function findSession(token: string): Promise<Session | null> {
+	const db = await getDb();
+	const row = await db
+		.selectFrom('sessions')
+		.innerJoin('users', 'users.id', 'sessions.user_id')
+		.leftJoin('creators', 'creators.user_id', 'users.id')
+		.select([
+			'sessions.id as session_id',
+			'sessions.expires_at',
+			'users.id',
+			'users.email',
+			'users.display_name',
+			'creators.id as creator_id'
+		])
+		.where('sessions.id', '=', hashToken(token))
+		.executeTakeFirst();
+
+	if (!row) return null;
+
+	const expiresAt = new Date(row.expires_at);
+	if (expiresAt.getTime() <= Date.now()) {
+		await db.deleteFrom('sessions').where('id', '=', row.session_id).execute();
+		return null;
+	}
+
+	return {
+		id: row.session_id,
+		expiresAt,
+		user: {
+			id: row.id,
+			email: row.email,
+			displayName: row.display_name,
+			creatorId: row.creator_id
+		}
+	};
+}
+
+export async function signOut(sessionId: string): Promise<void> {
+	const db = await getDb();
+	await db.deleteFrom('sessions').where('id', '=', sessionId).execute();
+}

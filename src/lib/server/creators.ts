@@ -1,0 +1,156 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Creator, FlashSale, ProfilePatch } from '$lib/shared/protocol';
+import type { SessionUser } from './auth';
+import { getDb, type Database } from './db';
+import type { CreatorRow, FlashSaleRow } from './db/schema';
+import { publishEvent } from './events';
+import { ApiError } from './http';
+
+type Queryable = Kysely<Database> | Transaction<Database>;
+
+export function toFlashSale(row: FlashSaleRow): FlashSale {
+	return {
+		id: row.id,
+		creatorId: row.creator_id,
+		discountPercent: row.discount_percent,
+		startsAt: row.starts_at,
+		endsAt: row.ends_at
+	};
+}
+
+/** The creator as anyone may see it; `withEarnings` only for the owner's own view. */
+function toCreator(
+	row: CreatorRow,
+	sale: FlashSaleRow | undefined,
+	withEarnings: boolean
+): Creator {
+	const creator: Creator = {
+		id: row.id,
+		nickname: row.nickname,
+		bio: row.bio,
+		avatarUrl: row.avatar_url,
+		subscriberCount: row.subscriber_count,
+		subscriptionPriceCents: row.subscription_price_cents,
+		version: row.version,
+		updatedAt: row.updated_at,
+		activeFlashSale: sale ? toFlashSale(sale) : null
+	};
+	if (withEarnings) creator.earningsCents = row.earnings_cents;
+	return creator;
+}
+
+/** Running sales: not ended by anyone and not past their end time (the scheduler may lag). */
+export async function activeFlashSales(
+	db: Queryable,
+	creatorIds: string[]
+): Promise<FlashSaleRow[]> {
+	if (creatorIds.length === 0) return [];
+
+	return db
+		.selectFrom('flash_sales')
+		.selectAll()
+		.where('creator_id', 'in', creatorIds)
+		.where('ended_at', 'is', null)
+		.where('ends_at', '>', new Date().toISOString())
+		.execute();
+}
+
+export function isOwner(user: SessionUser | null, creatorId: string): boolean {
+	return user?.creatorId === creatorId;
+}
+
+export async function listCreators(): Promise<Creator[]> {
+	const db = await getDb();
+	const rows = await db.selectFrom('creators').selectAll().orderBy('id').execute();
+	const sales = await activeFlashSales(
+		db,
+		rows.map((row) => row.id)
+	);
+
+	return rows.map((row) =>
+		toCreator(
+			row,
+			sales.find((sale) => sale.creator_id === row.id),
+			false
+		)
+	);
+}
+
+/** The creator as `viewer` may see them, or null when there is no such creator. */
+export async function findCreator(
+	id: string,
+	viewer: SessionUser | null,
+	db: Queryable
+): Promise<Creator | null> {
+	const row = await db.selectFrom('creators').selectAll().where('id', '=', id).executeTakeFirst();
+	if (!row) return null;
+
+	const [sale] = await activeFlashSales(db, [id]);
+	return toCreator(row, sale, isOwner(viewer, id));
+}
+
+export async function readCreator(id: string, viewer: SessionUser | null): Promise<Creator> {
+	const creator = await findCreator(id, viewer, await getDb());
+	if (!creator) throw new ApiError(404, 'There is no creator with this id.');
+	return creator;
+}
+
+export async function creatorExists(id: string): Promise<boolean> {
+	const db = await getDb();
+	const row = await db.selectFrom('creators').select('id').where('id', '=', id).executeTakeFirst();
+	return row !== undefined;
+}
+
+/**
+ * The creator `user` owns, for owner-only actions. Unknown ids answer 404 before 403, so
+ * the answer for someone else's creator never depends on whether the caller may see it.
+ */
+export async function requireOwnedCreator(
+	db: Queryable,
+	id: string,
+	user: SessionUser
+): Promise<CreatorRow> {
+	const row = await db.selectFrom('creators').selectAll().where('id', '=', id).executeTakeFirst();
+	if (!row) throw new ApiError(404, 'There is no creator with this id.');
+	if (!isOwner(user, id)) throw new ApiError(403, 'Only the creator can change this profile.');
+	return row;
+}
+
+/**
+ * Applies the owner's profile edit, bumps the version and tells every subscriber.
+ * Returns the owner's view of the stored creator.
+ */
+export async function updateProfile(
+	id: string,
+	user: SessionUser,
+	patch: ProfilePatch,
+	editId: string | undefined
+): Promise<Creator> {
+	const db = await getDb();
+
+	const owner = await db.transaction().execute(async (trx) => {
+		await requireOwnedCreator(trx, id, user);
+
+		await trx
+			.updateTable('creators')
+			.set((eb) => ({
+				...(patch.nickname !== undefined && { nickname: patch.nickname }),
+				...(patch.bio !== undefined && { bio: patch.bio }),
+				version: eb('version', '+', 1),
+				updated_at: new Date().toISOString()
+			}))
+			.where('id', '=', id)
+			.execute();
+
+		return findCreator(id, user, trx);
+	});
+	if (!owner) throw new ApiError(404, 'There is no creator with this id.');
+
+	const { earningsCents: _private, ...publicView } = owner;
+	await publishEvent(id, 'creator_updated', {
+		creator: publicView,
+		...(editId !== undefined && { editId })
+	});
+
+	return owner;
+}

@@ -1,0 +1,89 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { databasePath } from '../config';
+import { logger } from '../logger';
+import { migrationProvider } from './migrations';
+import type { Database } from './schema';
+import { seed } from './seed';
+
+export type { Database } from './schema';
+
+/**
+ * Kept on globalThis because in `vite dev` the WebSocket module and the routes can be
+ * separate module instances; both must use one connection, not two.
+ */
+const DB_KEY = Symbol.for('creatordata.db');
+type DbHolder = { [DB_KEY]?: Promise<Kysely<Database>> };
+
+/**
+ * The database, opened, migrated and seeded on first use. Nothing touches the disk at
+ * import, because `vite build` evaluates server modules.
+ *
+ * @example
+ * const db = await getDb();
+ * const creators = await db.selectFrom('creators').selectAll().execute();
+ */
+export function getDb(): Promise<Kysely<Database>> {
+	const holder = globalThis as DbHolder;
+	holder[DB_KEY] ??= openDatabase().catch((error: unknown) => {
+		// Forget the failed attempt so the next request tries again instead of failing forever.
+		delete holder[DB_KEY];
+		throw error;
+	});
+	return holder[DB_KEY];
+}
+
+async function openDatabase(): Promise<Kysely<Database>> {
+	const path = databasePath();
+	mkdirSync(dirname(path), { recursive: true });
+
+	const sqlite = new SQLite(path);
+	sqlite.pragma('journal_mode = WAL');
+	sqlite.pragma('busy_timeout = 5000');
+	sqlite.pragma('foreign_keys = ON');
+	// NORMAL is durable across application crashes in WAL mode; only power loss can drop a commit.
+	sqlite.pragma('synchronous = NORMAL');
+
+	const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+
+	const { error, results } = await new Migrator({
+		db,
+		provider: migrationProvider
+	}).migrateToLatest();
+	for (const result of results ?? []) {
+		if (result.status === 'Error')
+			logger.error({ migration: result.migrationName }, 'migration failed');
+		if (result.status === 'Success') logger.info({ migration: result.migrationName }, 'migrated');
+	}
+	if (error) {
+		await db.destroy();
+		throw error;
+	}
+
+	const anyUser = await db.selectFrom('users').select('id').limit(1).executeTakeFirst();
+	if (!anyUser) {
+		await seed(db);
+		logger.info({ path }, 'seeded a new database');
+	}
+
+	return db;
+}
+
+/** Closes the connection, checkpointing the WAL; used on shutdown. */
+export async function closeDb(): Promise<void> {
+	const holder = globalThis as DbHolder;
+	const pending = holder[DB_KEY];
+	delete holder[DB_KEY];
+	if (pending) await (await pending).destroy();
+}
+
+/** True when an error is SQLite refusing a row that breaks a unique index. */
+export function isUniqueViolation(error: unknown): boolean {
+	return (
+		error instanceof Error &&
+		'code' in error &&
+		(error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+	);
+}

@@ -1,0 +1,73 @@
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+/** Timestamps are ISO-8601 strings in UTC, so they sort as text and read the same in PostgreSQL. */
+type Timestamp = string;
+
+export interface UsersTable {
+	id: Generated<number>;
+	email: string;
+	password_hash: string;
+	display_name: string;
+	created_at: Timestamp;
+}
+
+export interface CreatorsTable {
+	id: string;
+	user_id: number;
+	nickname: string;
+	bio: string;
+	avatar_url: string;
+	subscriber_count: number;
+	earnings_cents: number;
+	subscription_price_cents: number;
+	version: Generated<number>;
+	updated_at: Timestamp;
+}
+
+export interface SubscriptionsTable {
+	id: Generated<number>;
+	creator_id: string;
+	fan_user_id: number;
+	price_cents: number;
+	created_at: Timestamp;
+	cancelled_at: Timestamp | null;
+}
+
+export interface FlashSalesTable {
+	id: Generated<number>;
+	creator_id: string;
+	discount_percent: number;
+	starts_at: Timestamp;
+	ends_at: Timestamp;
+	ended_at: Timestamp | null;
+}
+
+export interface SessionsTable {
+	/** sha256 of the cookie token, so a copy of the database cannot sign anyone in. */
+	id: string;
+	user_id: number;
+	created_at: Timestamp;
+	expires_at: Timestamp;
+}
+
+export interface EventsTable {
+	id: Generated<number>;
+	creator_id: string;
+	type: string;
+	/** The event's data as JSON text. */
+	data: string;
+	created_at: Timestamp;
+}
+
+export interface Database {
+	users: UsersTable;
+	creators: CreatorsTable;
+	subscriptions: SubscriptionsTable;
+	flash_sales: FlashSalesTable;
+	sessions: SessionsTable;
+	events: EventsTable;
+}
+
+export type CreatorRow = Selectable<CreatorsTable>;
+export type FlashSaleRow = Selectable<FlashSalesTable>;
+export type NewUser = Insertable<UsersTable>;

@@ -1,0 +1,90 @@
+import { json, type RequestEvent } from '@sveltejs/kit';
+import type { z } from 'zod';
+import type { SessionUser } from './auth';
+import { logger } from './logger';
+
+/** What every failed API call answers: a sentence for people, and one per field when useful. */
+export type ApiErrorBody = { message: string; fieldErrors?: Record<string, string> };
+
+/** A failure with the status it should answer; thrown anywhere below a route, answered once. */
+export class ApiError extends Error {
+	constructor(
+		readonly status: number,
+		message: string,
+		readonly fieldErrors?: Record<string, string>
+	) {
+		super(message);
+		this.name = 'ApiError';
+	}
+}
+
+/**
+ * Wraps a route handler so every failure leaves as the JSON error shape: ApiErrors with
+ * their status, anything unexpected as a logged 500 that reveals nothing internal.
+ *
+ * @example
+ * export const GET = apiRoute(async ({ params }) => json({ creator: await readCreator(params.id) }));
+ */
+export function apiRoute<E extends RequestEvent>(
+	handler: (event: E) => Promise<Response>
+): (event: E) => Promise<Response> {
+	return async (event) => {
+		try {
+			return await handler(event);
+		} catch (error) {
+			if (error instanceof ApiError) {
+				const body: ApiErrorBody = { message: error.message };
+				if (error.fieldErrors) body.fieldErrors = error.fieldErrors;
+				return json(body, { status: error.status });
+			}
+
+			logger.error(
+				{ err: error, method: event.request.method, path: event.url.pathname },
+				'request failed'
+			);
+			return json({ message: 'Something went wrong on our side. Try again.' }, { status: 500 });
+		}
+	};
+}
+
+/** The signed-in user, or a 401 for anyone else. */
+export function requireUser(locals: App.Locals): SessionUser {
+	if (!locals.user) throw new ApiError(401, 'Sign in to do this.');
+	return locals.user;
+}
+
+/** Reads a JSON body; a body that is not JSON is a 400, whatever it claims to be. */
+export async function readJson(request: Request): Promise<unknown> {
+	const text = await request.text();
+	try {
+		return JSON.parse(text);
+	} catch {
+		throw new ApiError(400, 'The request body must be valid JSON.');
+	}
+}
+
+/**
+ * Validates input against a schema; failure is an ApiError (422 by default) with one
+ * message per field, unknown fields included, so a form can show each next to its input.
+ */
+export function validate<T>(schema: z.ZodType<T>, input: unknown, status = 422): T {
+	const result = schema.safeParse(input);
+	if (result.success) return result.data;
+
+	const fieldErrors: Record<string, string> = {};
+	let message = 'Some fields need attention.';
+	for (const issue of result.error.issues) {
+		if (issue.code === 'unrecognized_keys') {
+			for (const key of issue.keys) fieldErrors[key] ??= 'This field is not accepted.';
+		} else if (issue.path.length === 0 && issue.code === 'invalid_type') {
+			message = 'The request body must be a JSON object.';
+		} else if (issue.path.length > 0) {
+			fieldErrors[issue.path.map(String).join('.')] ??= issue.message;
+		} else {
+			message = issue.message;
+		}
+	}
+
+	if (Object.keys(fieldErrors).length === 0) throw new ApiError(status, message);
+	throw new ApiError(status, message, fieldErrors);
+}

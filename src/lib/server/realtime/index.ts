@@ -1,0 +1,297 @@
+/**
+ * The `/ws` endpoint: authenticates upgrades, keeps the hub of subscribed sockets and
+ * feeds it from the event bus. Loaded by hooks.server.ts in production and by the Vite
+ * plugin in dev; both reach the same state through globalThis.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { parse as parseCookies } from 'cookie';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import {
+	clientFrameSchema,
+	MAX_FRAME_BYTES,
+	parseFrame,
+	type ClientFrame
+} from '$lib/shared/protocol';
+import { findSession, SESSION_COOKIE, type Session } from '../auth';
+import { allowedOrigins } from '../config';
+import { creatorExists } from '../creators';
+import { eventsSince, getEventBus } from '../events';
+import { logger } from '../logger';
+import { Hub, send, type Client } from './hub';
+
+const HEARTBEAT_MS = 30_000;
+/** Frames a socket may send per second before it is told to slow down. */
+const MAX_FRAMES_PER_SECOND = 30;
+/** Events replayed per `resume`; a client further behind resumes again from the last one. */
+const RESUME_LIMIT = 500;
+
+type RealtimeState = {
+	wss: WebSocketServer;
+	hub: Hub;
+	heartbeat: NodeJS.Timeout;
+	stopListening: () => void;
+	closing: boolean;
+};
+
+/**
+ * In `vite dev` the plugin's copy of this module and the routes' copy can be different
+ * instances; the hub lives on globalThis so sockets and publishers meet in one place.
+ */
+const STATE_KEY = Symbol.for('creatordata.realtime.state');
+const REGISTRY_KEY = Symbol.for('creatordata.realtime');
+
+type Registry = {
+	[STATE_KEY]?: RealtimeState;
+	[REGISTRY_KEY]?: {
+		handleUpgrade: typeof handleUpgrade;
+		shutdown: typeof shutdown;
+		closeSessionSockets: typeof closeSessionSockets;
+	};
+};
+const registry = globalThis as Registry;
+
+function state(): RealtimeState {
+	const existing = registry[STATE_KEY];
+	if (existing) return existing;
+
+	const hub = new Hub();
+	const wss = new WebSocketServer({
+		noServer: true,
+		maxPayload: MAX_FRAME_BYTES,
+		perMessageDeflate: false,
+		clientTracking: false
+	});
+	const stopListening = getEventBus().subscribe((frame) => hub.deliver(frame));
+	const heartbeat = setInterval(() => checkHeartbeats(hub), HEARTBEAT_MS);
+	heartbeat.unref();
+
+	const created = { wss, hub, heartbeat, stopListening, closing: false };
+	registry[STATE_KEY] = created;
+	return created;
+}
+
+/** Answers a refused upgrade with a plain HTTP status, then drops the connection. */
+function refuse(socket: Duplex, status: number, reason: string): void {
+	const body = `${reason}\n`;
+	socket.once('finish', () => socket.destroy());
+	socket.end(
+		`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+			`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+	);
+}
+
+/**
+ * Browsers send cookies with cross-site WebSocket requests, so without this check any
+ * page could open a socket as the signed-in user. Clients without an Origin are not browsers.
+ */
+function originAllowed(request: IncomingMessage): boolean {
+	const origin = request.headers.origin;
+	if (!origin) return true;
+
+	const hostOf = (url: string) => {
+		try {
+			return new URL(url).host;
+		} catch {
+			return null;
+		}
+	};
+	const host = hostOf(origin);
+	if (host === null) return false;
+	if (host === request.headers.host) return true;
+	return allowedOrigins().some((allowed) => hostOf(allowed) === host);
+}
+
+/**
+ * Takes over an HTTP upgrade for `/ws`. No cookie makes an anonymous socket (public events
+ * only); a cookie that names no live session is refused with 401 so the client signs in again.
+ *
+ * @example
+ * httpServer.on('upgrade', (request, socket, head) => handleUpgrade(request, socket, head));
+ */
+export function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+	// A reset during the async session lookup must not become an unhandled 'error' event.
+	socket.on('error', (error) => logger.debug({ err: error }, 'upgrade socket error'));
+
+	const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+	if (path !== '/ws') {
+		socket.destroy();
+		return;
+	}
+
+	const realtime = state();
+	if (realtime.closing) return refuse(socket, 503, 'Service Unavailable');
+	if (!originAllowed(request)) return refuse(socket, 403, 'Forbidden');
+
+	const token = parseCookies(request.headers.cookie ?? '')[SESSION_COOKIE];
+	const lookup = token ? findSession(token) : Promise.resolve(null);
+
+	lookup.then(
+		(session) => {
+			if (token && !session) return refuse(socket, 401, 'Unauthorized');
+			if (socket.destroyed) return;
+
+			realtime.wss.handleUpgrade(request, socket, head, (ws) =>
+				onConnection(realtime.hub, ws, session)
+			);
+		},
+		(error: unknown) => {
+			logger.error({ err: error }, 'could not check the session of a socket');
+			refuse(socket, 503, 'Service Unavailable');
+		}
+	);
+}
+
+function onConnection(hub: Hub, socket: WebSocket, session: Session | null): void {
+	const client: Client = {
+		socket,
+		user: session?.user ?? null,
+		sessionId: session?.id ?? null,
+		sessionExpiresAt: session?.expiresAt.getTime() ?? null,
+		creators: new Set(),
+		alive: true,
+		windowStart: 0,
+		windowCount: 0
+	};
+	hub.add(client);
+	logger.info({ user: client.user?.id ?? null, sockets: hub.clients.size }, 'socket connected');
+
+	socket.on('pong', () => {
+		client.alive = true;
+	});
+
+	// ws reports protocol violations here (an oversize frame among them) and then closes
+	// the socket itself with the matching code (1009); only this one client is affected.
+	socket.on('error', (error) => {
+		logger.warn({ err: error, user: client.user?.id ?? null }, 'socket error');
+	});
+
+	socket.on('close', (code) => {
+		hub.remove(client);
+		logger.info(
+			{ user: client.user?.id ?? null, code, sockets: hub.clients.size },
+			'socket closed'
+		);
+	});
+
+	socket.on('message', (data, isBinary) => {
+		if (isBinary) {
+			socket.close(1003, 'Only JSON text frames are accepted.');
+			return;
+		}
+		if (rateLimited(client)) return;
+
+		const parsed = parseFrame(clientFrameSchema, textOf(data));
+		if (!parsed.ok) {
+			send(client, { type: 'error', code: parsed.code, message: parsed.message });
+			return;
+		}
+
+		handleFrame(hub, client, parsed.frame).catch((error: unknown) => {
+			logger.error({ err: error, frame: parsed.frame.type }, 'socket frame failed');
+			socket.close(1011, 'The server could not handle that message.');
+		});
+	});
+}
+
+function textOf(data: RawData): string {
+	if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+	if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+	return data.toString('utf8');
+}
+
+function rateLimited(client: Client): boolean {
+	const now = Date.now();
+	if (now - client.windowStart >= 1000) {
+		client.windowStart = now;
+		client.windowCount = 0;
+	}
+
+	client.windowCount += 1;
+	if (client.windowCount <= MAX_FRAMES_PER_SECOND) return false;
+
+	if (client.windowCount === MAX_FRAMES_PER_SECOND + 1) {
+		send(client, {
+			type: 'error',
+			code: 'rate_limited',
+			message: `At most ${MAX_FRAMES_PER_SECOND} messages a second; later ones were ignored.`
+		});
+	}
+	return true;
+}
+
+async function handleFrame(hub: Hub, client: Client, frame: ClientFrame): Promise<void> {
+	switch (frame.type) {
+		case 'ping':
+			send(client, { type: 'pong' });
+			return;
+
+		case 'subscribe':
+			if (!(await creatorExists(frame.creatorId))) {
+				send(client, {
+					type: 'error',
+					code: 'unknown_creator',
+					message: `There is no creator "${frame.creatorId}".`
+				});
+				return;
+			}
+			hub.join(client, frame.creatorId);
+			send(client, { type: 'subscribed', creatorId: frame.creatorId });
+			return;
+
+		case 'unsubscribe':
+			hub.leave(client, frame.creatorId);
+			send(client, { type: 'unsubscribed', creatorId: frame.creatorId });
+			return;
+
+		case 'resume': {
+			const missed = await eventsSince(frame.lastEventId, [...client.creators], RESUME_LIMIT);
+			for (const event of missed) {
+				if (Hub.mayReceive(client, event)) send(client, event);
+			}
+			return;
+		}
+	}
+}
+
+/** Pings every socket; one that did not answer the previous ping is gone and is dropped. */
+function checkHeartbeats(hub: Hub): void {
+	const now = Date.now();
+	for (const client of hub.clients) {
+		if (client.sessionExpiresAt !== null && client.sessionExpiresAt <= now) {
+			client.socket.close(1008, 'The session has expired.');
+			continue;
+		}
+		if (!client.alive) {
+			client.socket.terminate();
+			continue;
+		}
+
+		client.alive = false;
+		client.socket.ping();
+	}
+}
+
+/** Closes every socket opened with this session, e.g. after sign-out (1008: policy). */
+export function closeSessionSockets(sessionId: string, code = 1008): void {
+	const realtime = registry[STATE_KEY];
+	if (!realtime) return;
+
+	for (const client of realtime.hub.clients) {
+		if (client.sessionId === sessionId) client.socket.close(code, 'Signed out.');
+	}
+}
+
+/** Closes every socket with 1001 (going away) and stops taking new ones. */
+export function shutdown(): void {
+	const realtime = registry[STATE_KEY];
+	if (!realtime) return;
+
+	realtime.closing = true;
+	clearInterval(realtime.heartbeat);
+	realtime.stopListening();
+	for (const client of realtime.hub.clients) client.socket.close(1001, 'The server is restarting.');
+	realtime.wss.close();
+}
+
+registry[REGISTRY_KEY] = { handleUpgrade, shutdown, closeSessionSockets };
