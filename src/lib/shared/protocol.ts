@@ -145,3 +145,24 @@ export function parseFrame<T>(
 
 	return { ok: true, frame: result.data };
 }
+
+/**
+ * Messages between tabs of one browser (BroadcastChannel, or localStorage as a fallback). A
+ * state message carries the creator itself, so the receiving tab never re-reads storage that
+ * may not have been written yet.
+ */
+export const tabMessageSchema = z.discriminatedUnion('type', [
+	z.object({
+		type: z.literal('creator.state'),
+		sourceTabId: z.string().min(1),
+		creator: creatorSchema,
+		editId: z.string().optional(),
+		sentAt: z.number()
+	}),
+	z.object({
+		type: z.literal('sync.request'),
+		sourceTabId: z.string().min(1),
+		sentAt: z.number()
+	})
+]);
+export type TabMessage = z.infer<typeof tabMessageSchema>;

@@ -1,0 +1,347 @@
+/**
+ * One creator as this tab sees it: the server's confirmed copy, the edits not yet confirmed,
+ * and the view that combines them. Edits show at once, are saved one at a time in order, and
+ * a refused edit is rolled back alone.
+ */
+import { and, assign, sendParent, setup, type DoneActorEvent } from 'xstate';
+import type { Creator, EventFrame, ProfilePatch } from '../src/lib/shared/protocol';
+import {
+	applyEdits,
+	applyEventFrame,
+	pickNewer,
+	readCreator,
+	type PendingEdit
+} from './creator-view';
+import { createId } from './ids';
+import { requestMachine, type RequestOutput } from './request.machine';
+import { errorMessages, type RequestFailure } from './retry-policy';
+
+export interface CreatorInput {
+	creatorId: string;
+	/** A copy the page already has (from a load function); skips the first GET. */
+	snapshot?: Creator | null;
+}
+
+export interface CreatorContext {
+	creatorId: string;
+	confirmed: Creator | null;
+	pending: PendingEdit[];
+	view: Creator | null;
+	error: RequestFailure | null;
+	/** The last edit the server confirmed. */
+	lastEditId: string | null;
+}
+
+export type CreatorEvent =
+	| { type: 'creator.edit'; patch: ProfilePatch; editId?: string }
+	| { type: 'creator.refresh' }
+	| { type: 'creator.revert' }
+	| { type: 'creator.dismissError' }
+	| { type: 'creator.remoteUpdate'; creator: Creator; editId?: string }
+	| { type: 'creator.serverEvent'; frame: EventFrame }
+	| DoneActorEvent<RequestOutput, 'request'>;
+
+/** What the creator tells its parent. */
+export type CreatorParentEvent =
+	| { type: 'creator.committed'; creator: Creator; editId: string }
+	| { type: 'session.authRequired' };
+
+const creatorUrl = (creatorId: string) => `/api/creators/${encodeURIComponent(creatorId)}`;
+
+function outputOf(event: CreatorEvent): RequestOutput | null {
+	return event.type === 'xstate.done.actor.request' ? event.output : null;
+}
+
+/** The creator in a successful answer, or null for a failed or malformed one. */
+function answeredCreator(event: CreatorEvent): Creator | null {
+	const output = outputOf(event);
+
+	return output?.ok ? readCreator(output.body) : null;
+}
+
+/** The incoming full copy of an event that carries one (a tab message or `creator_updated`). */
+function incomingCreator(event: CreatorEvent): { creator: Creator; editId?: string } | null {
+	if (event.type === 'creator.remoteUpdate') return event;
+	if (event.type === 'creator.serverEvent' && event.frame.event === 'creator_updated') {
+		return event.frame.data;
+	}
+
+	return null;
+}
+
+export const creatorMachine = setup({
+	types: {
+		input: {} as CreatorInput,
+		context: {} as CreatorContext,
+		events: {} as CreatorEvent
+	},
+	actors: { request: requestMachine },
+	guards: {
+		requestSucceeded: ({ event }) => answeredCreator(event) !== null,
+		requestFailedForAuth: ({ event }) => {
+			const output = outputOf(event);
+
+			return output !== null && !output.ok && output.failure.category === 'auth';
+		},
+		hasQueuedEdits: ({ context }) => context.pending.length > 1,
+		hasPendingEdits: ({ context }) => context.pending.length > 0,
+		isCurrentOrNewer: ({ context, event }) => {
+			const incoming = incomingCreator(event);
+
+			return (
+				incoming !== null && pickNewer(context.confirmed, incoming.creator) === incoming.creator
+			);
+		},
+		hasData: ({ context }) => context.confirmed !== null
+	},
+	actions: {
+		queueEdit: assign(({ context, event }) => {
+			if (event.type !== 'creator.edit') return {};
+
+			const pending = [...context.pending, { id: event.editId ?? createId(), patch: event.patch }];
+
+			return { pending, view: applyEdits(context.confirmed, pending) };
+		}),
+		takeServerCopy: assign(({ context, event }) => {
+			const confirmed = pickNewer(context.confirmed, answeredCreator(event) as Creator);
+
+			return { confirmed, view: applyEdits(confirmed, context.pending), error: null };
+		}),
+		confirmHeadEdit: assign(({ context, event }) => {
+			const confirmed = pickNewer(context.confirmed, answeredCreator(event) as Creator);
+			const [committed, ...pending] = context.pending;
+
+			return {
+				confirmed,
+				pending,
+				view: applyEdits(confirmed, pending),
+				lastEditId: committed?.id ?? null
+			};
+		}),
+		recordError: assign({
+			error: ({ event }) => {
+				const output = outputOf(event);
+				if (output && !output.ok) return output.failure;
+
+				// A 2xx answer without a creator in it: the server broke its contract.
+				return {
+					category: 'server',
+					status: output?.status ?? null,
+					message: errorMessages.server
+				};
+			}
+		}),
+		dropFailedEdit: assign(({ context }) => {
+			const pending = context.pending.slice(1);
+
+			return { pending, view: applyEdits(context.confirmed, pending) };
+		}),
+		dropAllEdits: assign(({ context }) => ({ pending: [], view: context.confirmed })),
+		takeRemoteCopy: assign(({ context, event }) => {
+			const incoming = incomingCreator(event);
+			if (!incoming) return {};
+
+			// The edit in flight (index 0) is settled by its own answer; a later one the server
+			// already reports as applied needs no request of its own.
+			const pending = context.pending.filter(
+				(edit, index) => index === 0 || edit.id !== incoming.editId
+			);
+
+			return { confirmed: incoming.creator, pending, view: applyEdits(incoming.creator, pending) };
+		}),
+		applyServerEvent: assign(({ context, event }) => {
+			if (event.type !== 'creator.serverEvent' || !context.confirmed) return {};
+
+			const confirmed = applyEventFrame(context.confirmed, event.frame);
+
+			return { confirmed, view: applyEdits(confirmed, context.pending) };
+		}),
+		dismissError: assign({ error: null }),
+		notifyCommitted: sendParent(({ context }): CreatorParentEvent => ({
+			type: 'creator.committed',
+			creator: context.confirmed as Creator,
+			editId: context.lastEditId as string
+		})),
+		notifyAuthRequired: sendParent({ type: 'session.authRequired' })
+	}
+}).createMachine({
+	id: 'creator',
+	description: 'A creator profile with optimistic edits that roll back one by one when refused.',
+	context: ({ input }) => ({
+		creatorId: input.creatorId,
+		confirmed: input.snapshot ?? null,
+		pending: [],
+		view: input.snapshot ?? null,
+		error: null,
+		lastEditId: null
+	}),
+	initial: 'checkingSnapshot',
+	on: {
+		'creator.dismissError': {
+			description: 'The person closed the error message.',
+			actions: 'dismissError'
+		},
+		'creator.remoteUpdate': {
+			description: 'Another tab or the server sent a full copy; taken unless it is older.',
+			guard: 'isCurrentOrNewer',
+			actions: 'takeRemoteCopy'
+		},
+		'creator.serverEvent': [
+			{
+				description: 'A `creator_updated` event carries a full copy, handled like a remote update.',
+				guard: 'isCurrentOrNewer',
+				actions: 'takeRemoteCopy'
+			},
+			{
+				description: 'Earnings, subscribers or a flash sale changed on the server.',
+				guard: 'hasData',
+				actions: 'applyServerEvent'
+			}
+		]
+	},
+	states: {
+		checkingSnapshot: {
+			description: 'Starts from the snapshot the page passed in, or loads one.',
+			always: [
+				{ guard: 'hasData', target: 'idle', description: 'A snapshot was given.' },
+				{ target: 'loading', description: 'Nothing to show yet.' }
+			]
+		},
+		loading: {
+			description: 'Reading the creator for the first time.',
+			tags: ['busy'],
+			invoke: {
+				id: 'request',
+				src: 'request',
+				input: ({ context }) => ({ method: 'GET', url: creatorUrl(context.creatorId) }),
+				onDone: [
+					{
+						description: 'The creator arrived.',
+						guard: 'requestSucceeded',
+						target: 'idle',
+						actions: 'takeServerCopy'
+					},
+					{
+						description: 'The creator could not be read.',
+						target: 'unavailable',
+						actions: 'recordError'
+					}
+				]
+			}
+		},
+		unavailable: {
+			description: 'There is nothing to show; `error` says why (e.g. not found).',
+			on: {
+				'creator.refresh': { description: 'Try loading again.', target: 'loading' },
+				'creator.remoteUpdate': {
+					description: 'Another tab has the creator after all.',
+					target: 'idle',
+					actions: 'takeRemoteCopy'
+				}
+			}
+		},
+		idle: {
+			description: 'Showing the confirmed copy; nothing is being saved.',
+			on: {
+				'creator.edit': {
+					description: 'The person changed the profile.',
+					target: 'optimistic',
+					actions: 'queueEdit'
+				},
+				'creator.refresh': { description: 'Re-read the server copy.', target: 'refreshing' },
+				'creator.revert': {
+					description: 'Discard local edits (none are pending here).',
+					actions: 'dropAllEdits'
+				}
+			}
+		},
+		refreshing: {
+			description: 'Re-reading the server copy while showing the current one.',
+			tags: ['busy'],
+			invoke: {
+				id: 'request',
+				src: 'request',
+				input: ({ context }) => ({ method: 'GET', url: creatorUrl(context.creatorId) }),
+				onDone: [
+					{
+						description: 'The fresh copy replaces the old one and clears any error.',
+						guard: 'requestSucceeded',
+						target: 'idle',
+						actions: 'takeServerCopy'
+					},
+					{
+						description: 'Keep the data shown; report why.',
+						target: 'idle',
+						actions: 'recordError'
+					}
+				]
+			},
+			on: {
+				'creator.edit': {
+					description: 'An edit wins over the refresh; its answer brings the server copy.',
+					target: 'optimistic',
+					actions: 'queueEdit'
+				}
+			}
+		},
+		optimistic: {
+			description: 'The edit already shows in `view`; saving starts at once.',
+			tags: ['saving'],
+			always: { target: 'committing', description: 'Save the edit.' }
+		},
+		committing: {
+			description: 'Saving the oldest pending edit; later edits wait their turn.',
+			tags: ['busy', 'saving'],
+			invoke: {
+				id: 'request',
+				src: 'request',
+				input: ({ context }) => ({
+					method: 'PATCH',
+					url: creatorUrl(context.creatorId),
+					body: { ...context.pending[0]?.patch, editId: context.pending[0]?.id }
+				}),
+				onDone: [
+					{
+						description: 'Saved, and more edits wait: save the next one.',
+						guard: and(['requestSucceeded', 'hasQueuedEdits']),
+						target: 'committing',
+						reenter: true,
+						actions: ['confirmHeadEdit', 'notifyCommitted']
+					},
+					{
+						description: 'Saved, and nothing else waits.',
+						guard: 'requestSucceeded',
+						target: 'idle',
+						actions: ['confirmHeadEdit', 'notifyCommitted']
+					},
+					{
+						description: 'Refused because the session ended or the profile is not ours.',
+						guard: 'requestFailedForAuth',
+						target: 'reverting',
+						actions: ['recordError', 'notifyAuthRequired']
+					},
+					{ description: 'Refused or unreachable.', target: 'reverting', actions: 'recordError' }
+				]
+			},
+			on: {
+				'creator.edit': {
+					description: 'Queue the edit behind the one being saved.',
+					actions: 'queueEdit'
+				},
+				'creator.revert': {
+					description: 'Discard every pending edit and stop saving.',
+					target: 'idle',
+					actions: 'dropAllEdits'
+				}
+			}
+		},
+		reverting: {
+			description: 'Rolls back only the refused edit; later edits stay and are saved next.',
+			entry: 'dropFailedEdit',
+			always: [
+				{ guard: 'hasPendingEdits', target: 'committing', description: 'Save the next edit.' },
+				{ target: 'idle', description: 'Nothing left to save.' }
+			]
+		}
+	}
+});

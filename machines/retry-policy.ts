@@ -1,0 +1,100 @@
+/**
+ * How a failed HTTP call is classified, whether it is worth trying again, how long to wait
+ * before the next try, and what a person is told about it.
+ */
+
+export type ErrorCategory = 'auth' | 'notFound' | 'invalid' | 'conflict' | 'server' | 'network';
+
+export interface RequestFailure {
+	category: ErrorCategory;
+	/** The HTTP status, or null when no answer arrived at all. */
+	status: number | null;
+	message: string;
+	fieldErrors?: Record<string, string>;
+}
+
+export interface RetryPolicy {
+	/** Tries after the first one; 3 means at most 4 requests. */
+	maxRetries: number;
+	baseDelayMs: number;
+	maxDelayMs: number;
+}
+
+/** The defaults every request uses. */
+export const retryPolicy: RetryPolicy = { maxRetries: 3, baseDelayMs: 250, maxDelayMs: 4000 };
+
+/**
+ * Sorts an HTTP status (or null for "no answer") into the category the UI and the retry
+ * policy act on.
+ *
+ * @example categorize(503) // 'server'
+ */
+export function categorize(status: number | null): ErrorCategory {
+	if (status === null) return 'network';
+	if (status === 401 || status === 403) return 'auth';
+	if (status === 404) return 'notFound';
+	if (status === 409 || status === 412) return 'conflict';
+	// A timeout or a rate limit is the server being busy, not the request being wrong.
+	if (status === 408 || status === 429) return 'server';
+	if (status >= 400 && status < 500) return 'invalid';
+
+	return 'server';
+}
+
+/** Only failures that may go away by themselves are tried again. */
+export function isRetryable(category: ErrorCategory): boolean {
+	return category === 'server' || category === 'network';
+}
+
+/**
+ * The wait before retry number `retry` (1 for the first retry): doubles each time, capped.
+ *
+ * @example retryDelay(1) // 250, then 500, then 1000
+ */
+export function retryDelay(retry: number, policy: RetryPolicy = retryPolicy): number {
+	const exponent = Math.max(0, retry - 1);
+
+	return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** exponent);
+}
+
+export const errorMessages: Record<ErrorCategory, string> = {
+	auth: "You need to sign in (or this isn't yours to change). Your change was not saved.",
+	notFound: 'This creator could not be found. It may have been removed.',
+	invalid: 'Some of what you entered was not accepted. Please check it and try again.',
+	conflict: 'Someone else changed this at the same time. Reload to see the latest version.',
+	server: 'The server had a problem and your change was not saved. Please try again in a moment.',
+	network: 'We could not reach the server. Check your connection and try again.'
+};
+
+/**
+ * Builds the failure a person sees, preferring the server's own words when it sent them.
+ *
+ * @example toFailure(422, { message: 'Nickname cannot be empty.' })
+ */
+export function toFailure(status: number | null, body: unknown): RequestFailure {
+	const category = categorize(status);
+	const failure: RequestFailure = { category, status, message: errorMessages[category] };
+	if (!isRecord(body)) return failure;
+
+	if (typeof body.message === 'string' && body.message.trim() !== '') {
+		failure.message = body.message;
+	}
+	const fieldErrors = readFieldErrors(body.fieldErrors);
+	if (fieldErrors) failure.fieldErrors = fieldErrors;
+
+	return failure;
+}
+
+function readFieldErrors(value: unknown): Record<string, string> | undefined {
+	if (!isRecord(value)) return undefined;
+
+	const entries = Object.entries(value).filter(
+		(entry): entry is [string, string] => typeof entry[1] === 'string'
+	);
+
+	return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

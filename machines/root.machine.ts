@@ -1,0 +1,274 @@
+/**
+ * The app session in one tab: owns the socket, the tab sync and one actor per creator on
+ * screen, and routes between them. Components talk to this actor or to a creator actor only.
+ */
+import {
+	assertEvent,
+	assign,
+	enqueueActions,
+	forwardTo,
+	not,
+	sendTo,
+	setup,
+	stopChild,
+	type ActorRefFrom
+} from 'xstate';
+import type { Creator, EventFrame, TabMessage } from '../src/lib/shared/protocol';
+import { creatorMachine, type CreatorParentEvent } from './creator.machine';
+import { createId } from './ids';
+import { socketMachine, type SocketParentEvent } from './socket.machine';
+import { tabSyncMachine, type TabSyncParentEvent } from './tabSync.machine';
+
+export type CreatorActor = ActorRefFrom<typeof creatorMachine>;
+
+export interface RootInput {
+	socketUrl: string;
+	tabId?: string;
+	/** Open the socket at once; otherwise it waits for `socket.connect`. */
+	connect?: boolean;
+}
+
+export interface RootContext {
+	socketUrl: string;
+	tabId: string;
+	connectOnStart: boolean;
+	/** One actor per tracked creator, keyed by creator id; the actor's id is `creator:{id}`. */
+	creators: Record<string, CreatorActor>;
+	/** A save was refused because the session ended; the page should offer to sign in. */
+	authRequired: boolean;
+}
+
+export type RootEvent =
+	| { type: 'creator.track'; creatorId: string; snapshot?: Creator | null }
+	| { type: 'creator.untrack'; creatorId: string }
+	| { type: 'session.signedIn' }
+	| { type: 'session.signedOut' }
+	| { type: 'socket.connect' }
+	| { type: 'socket.disconnect' }
+	| { type: 'socket.reconnect' }
+	| { type: 'socket.online' }
+	| CreatorParentEvent
+	| SocketParentEvent
+	| TabSyncParentEvent;
+
+/** The id under which a creator's actor is spawned. */
+export const creatorActorId = (creatorId: string) => `creator:${creatorId}`;
+
+/** The creator an event is about, if any. */
+function creatorIdOf(event: RootEvent): string | null {
+	switch (event.type) {
+		case 'creator.track':
+		case 'creator.untrack':
+			return event.creatorId;
+		case 'socket.event':
+			return event.frame.creatorId;
+		case 'tab.received':
+			return event.message.type === 'creator.state' ? event.message.creator.id : null;
+		default:
+			return null;
+	}
+}
+
+function stateMessage(tabId: string, creator: Creator, editId?: string): TabMessage {
+	return { type: 'creator.state', sourceTabId: tabId, creator, editId, sentAt: Date.now() };
+}
+
+export const rootMachine = setup({
+	types: {
+		input: {} as RootInput,
+		context: {} as RootContext,
+		events: {} as RootEvent
+	},
+	actors: { creator: creatorMachine, socket: socketMachine, tabSync: tabSyncMachine },
+	guards: {
+		connectOnStart: ({ context }) => context.connectOnStart,
+		isTracked: ({ context, event }) => {
+			const creatorId = creatorIdOf(event);
+
+			return creatorId !== null && creatorId in context.creators;
+		},
+		hasSnapshot: ({ event }) => event.type === 'creator.track' && !!event.snapshot,
+		isSyncRequest: ({ event }) =>
+			event.type === 'tab.received' && event.message.type === 'sync.request'
+	},
+	actions: {
+		connectSocket: sendTo('socket', { type: 'socket.connect' }),
+		spawnCreator: assign({
+			creators: ({ context, event, spawn }) => {
+				assertEvent(event, 'creator.track');
+
+				const actor = spawn('creator', {
+					id: creatorActorId(event.creatorId),
+					input: { creatorId: event.creatorId, snapshot: event.snapshot ?? null }
+				});
+
+				return { ...context.creators, [event.creatorId]: actor };
+			}
+		}),
+		offerSnapshot: sendTo(
+			({ context, event }) => context.creators[creatorIdOf(event) as string],
+			({ event }) => {
+				assertEvent(event, 'creator.track');
+
+				return { type: 'creator.remoteUpdate' as const, creator: event.snapshot as Creator };
+			}
+		),
+		stopCreator: stopChild(({ context, event }) => context.creators[creatorIdOf(event) as string]),
+		forgetCreator: assign({
+			creators: ({ context, event }) => {
+				const { [creatorIdOf(event) as string]: _stopped, ...rest } = context.creators;
+
+				return rest;
+			}
+		}),
+		subscribeSocket: sendTo('socket', ({ event }) => ({
+			type: 'socket.subscribe' as const,
+			creatorId: creatorIdOf(event) as string
+		})),
+		unsubscribeSocket: sendTo('socket', ({ event }) => ({
+			type: 'socket.unsubscribe' as const,
+			creatorId: creatorIdOf(event) as string
+		})),
+		routeServerEvent: sendTo(
+			({ context, event }) => context.creators[creatorIdOf(event) as string],
+			({ event }) => {
+				assertEvent(event, 'socket.event');
+
+				return { type: 'creator.serverEvent' as const, frame: event.frame as EventFrame };
+			}
+		),
+		routeTabState: sendTo(
+			({ context, event }) => context.creators[creatorIdOf(event) as string],
+			({ event }) => {
+				assertEvent(event, 'tab.received');
+				const message = event.message as Extract<TabMessage, { type: 'creator.state' }>;
+
+				return {
+					type: 'creator.remoteUpdate' as const,
+					creator: message.creator,
+					editId: message.editId
+				};
+			}
+		),
+		broadcastCommit: sendTo('tabSync', ({ context, event }) => {
+			assertEvent(event, 'creator.committed');
+
+			return {
+				type: 'tab.broadcast' as const,
+				message: stateMessage(context.tabId, event.creator, event.editId)
+			};
+		}),
+		broadcastAllCreators: enqueueActions(({ context, enqueue }) => {
+			for (const actor of Object.values(context.creators)) {
+				const { confirmed } = actor.getSnapshot().context;
+				if (!confirmed) continue;
+
+				enqueue.sendTo('tabSync', {
+					type: 'tab.broadcast',
+					message: stateMessage(context.tabId, confirmed)
+				});
+			}
+		}),
+		refreshAllCreators: enqueueActions(({ context, enqueue }) => {
+			for (const actor of Object.values(context.creators)) {
+				enqueue.sendTo(actor, { type: 'creator.refresh' });
+			}
+		}),
+		disconnectSocket: sendTo('socket', { type: 'socket.disconnect' }),
+		forwardToSocket: forwardTo('socket'),
+		requireSignIn: assign({ authRequired: true }),
+		clearSignInPrompt: assign({ authRequired: false })
+	}
+}).createMachine({
+	id: 'root',
+	description:
+		'One tab: the socket, tab sync and the creators on screen, and the routes between them.',
+	context: ({ input }) => ({
+		socketUrl: input.socketUrl,
+		tabId: input.tabId ?? createId(),
+		connectOnStart: input.connect ?? false,
+		creators: {},
+		authRequired: false
+	}),
+	invoke: [
+		{ id: 'socket', src: 'socket', input: ({ context }) => ({ url: context.socketUrl }) },
+		{ id: 'tabSync', src: 'tabSync', input: ({ context }) => ({ tabId: context.tabId }) }
+	],
+	initial: 'starting',
+	states: {
+		starting: {
+			description: 'Opens the socket at once when asked to.',
+			always: [
+				{ guard: 'connectOnStart', target: 'running', actions: 'connectSocket' },
+				{ target: 'running' }
+			]
+		},
+		running: {
+			description: 'Routing events between the socket, the tabs and the creators.',
+			on: {
+				'creator.track': [
+					{
+						description: 'A page shows a creator not followed yet: start it and subscribe.',
+						guard: not('isTracked'),
+						actions: ['spawnCreator', 'subscribeSocket']
+					},
+					{
+						description: 'Already followed: offer the page copy (ignored if older).',
+						guard: 'hasSnapshot',
+						actions: 'offerSnapshot'
+					}
+				],
+				'creator.untrack': {
+					description: 'No page shows the creator any more: stop it and unsubscribe.',
+					guard: 'isTracked',
+					actions: ['stopCreator', 'forgetCreator', 'unsubscribeSocket']
+				},
+				'socket.event': {
+					description: 'A server event for a followed creator.',
+					guard: 'isTracked',
+					actions: 'routeServerEvent'
+				},
+				'socket.reopened': {
+					description: 'The socket is back after an outage: re-read what may have been missed.',
+					actions: 'refreshAllCreators'
+				},
+				'tab.received': [
+					{
+						description: 'Another tab confirmed a change to a followed creator.',
+						guard: 'isTracked',
+						actions: 'routeTabState'
+					},
+					{
+						description: 'Another tab asks for state: send every confirmed creator.',
+						guard: 'isSyncRequest',
+						actions: 'broadcastAllCreators'
+					}
+				],
+				'tab.forceSync': {
+					description: 'Force sync: every creator re-reads the server.',
+					actions: 'refreshAllCreators'
+				},
+				'creator.committed': {
+					description: 'A save was confirmed: tell the other tabs.',
+					actions: 'broadcastCommit'
+				},
+				'session.authRequired': {
+					description: 'A save was refused for lack of a session.',
+					actions: 'requireSignIn'
+				},
+				'session.signedIn': {
+					description: 'The person signed in again.',
+					actions: 'clearSignInPrompt'
+				},
+				'session.signedOut': {
+					description: 'Signed out: close the socket cleanly, no reconnects.',
+					actions: 'disconnectSocket'
+				},
+				'socket.connect': { description: 'Open the socket.', actions: 'forwardToSocket' },
+				'socket.disconnect': { description: 'Close the socket.', actions: 'forwardToSocket' },
+				'socket.reconnect': { description: 'Reconnect now.', actions: 'forwardToSocket' },
+				'socket.online': { description: 'The browser is online again.', actions: 'forwardToSocket' }
+			}
+		}
+	}
+});
