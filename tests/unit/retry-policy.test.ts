@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import {
+	categorize,
+	errorMessages,
+	isRetryable,
+	retryDelay,
+	retryPolicy,
+	toFailure
+} from '../../machines/retry-policy';
+
+describe('retry-policy', () => {
+	it('categorizes each status the API uses when a request fails', () => {
+		const cases: [number | null, string][] = [
+			[null, 'network'],
+			[401, 'auth'],
+			[403, 'auth'],
+			[404, 'notFound'],
+			[400, 'invalid'],
+			[422, 'invalid'],
+			[405, 'invalid'],
+			[409, 'conflict'],
+			[412, 'conflict'],
+			[408, 'server'],
+			[429, 'server'],
+			[500, 'server'],
+			[502, 'server'],
+			[503, 'server'],
+			[504, 'server'],
+			[599, 'server']
+		];
+
+		expect(cases.map(([status]) => categorize(status))).toEqual(
+			cases.map(([, category]) => category)
+		);
+	});
+
+	it('retries only server and network failures', () => {
+		expect(isRetryable('server')).toBe(true);
+		expect(isRetryable('network')).toBe(true);
+		expect(['auth', 'notFound', 'invalid', 'conflict'].some((c) => isRetryable(c as never))).toBe(
+			false
+		);
+	});
+
+	it('doubles the delay for each retry when using the defaults', () => {
+		expect([1, 2, 3].map((retry) => retryDelay(retry))).toEqual([250, 500, 1000]);
+		expect(retryPolicy.maxRetries).toBe(3);
+	});
+
+	it('caps the delay when the retries grow past the maximum', () => {
+		const policy = { maxRetries: 10, baseDelayMs: 1000, maxDelayMs: 3000 };
+
+		expect([1, 2, 3, 4].map((retry) => retryDelay(retry, policy))).toEqual([
+			1000, 2000, 3000, 3000
+		]);
+	});
+
+	it("uses the category's plain message when the server sent none", () => {
+		expect(toFailure(404, null)).toEqual({
+			category: 'notFound',
+			status: 404,
+			message: 'This creator could not be found. It may have been removed.'
+		});
+		expect(toFailure(null, undefined).message).toBe(errorMessages.network);
+		expect(toFailure(503, '<html>busy</html>').message).toBe(errorMessages.server);
+	});
+
+	it("keeps the server's message and field errors when it sent them", () => {
+		const failure = toFailure(422, {
+			message: 'Check the highlighted fields.',
+			fieldErrors: { nickname: 'Nickname cannot be empty.', ignored: 42 }
+		});
+
+		expect(failure).toEqual({
+			category: 'invalid',
+			status: 422,
+			message: 'Check the highlighted fields.',
+			fieldErrors: { nickname: 'Nickname cannot be empty.' }
+		});
+	});
+
+	it('ignores a blank message and empty field errors when the body has them', () => {
+		const failure = toFailure(401, { message: '  ', fieldErrors: {} });
+
+		expect(failure.message).toBe(errorMessages.auth);
+		expect(failure).not.toHaveProperty('fieldErrors');
+	});
+});
