@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { WebSocket } from 'ws';
-import type { ServerFrame } from '../../src/lib/shared/protocol';
+import type { EventFrame, EventName, ServerFrame } from '../../src/lib/shared/protocol';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -195,7 +195,7 @@ export class SocketClient {
 	/** The first queued frame that matches, removed from the queue; waits for one if needed. */
 	next<T extends ServerFrame>(
 		match: (frame: ServerFrame) => frame is T,
-		timeoutMs = 3000
+		timeoutMs?: number
 	): Promise<T>;
 	next(match: (frame: ServerFrame) => boolean, timeoutMs?: number): Promise<ServerFrame>;
 	next(match: (frame: ServerFrame) => boolean, timeoutMs = 3000): Promise<ServerFrame> {
@@ -241,8 +241,8 @@ export class SocketClient {
 }
 
 export const isEvent =
-	(event: string, creatorId?: string) =>
-	(frame: ServerFrame): frame is Extract<ServerFrame, { type: 'event' }> =>
+	<N extends EventName>(event: N, creatorId?: string) =>
+	(frame: ServerFrame): frame is Extract<EventFrame, { event: N }> =>
 		frame.type === 'event' &&
 		frame.event === event &&
 		(creatorId === undefined || frame.creatorId === creatorId);
