@@ -82,11 +82,6 @@ export async function startFlashSaleScheduler(): Promise<void> {
 	logger.info({ running: timers().size }, 'flash sale scheduler started');
 }
 
-export function stopFlashSaleScheduler(): void {
-	for (const timer of timers().values()) clearTimeout(timer);
-	timers().clear();
-}
-
 /** Starts a sale for the owner's creator; one may run at a time. */
 export async function createFlashSale(
 	creatorId: string,

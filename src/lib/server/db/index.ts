@@ -71,14 +71,6 @@ async function openDatabase(): Promise<Kysely<Database>> {
 	return db;
 }
 
-/** Closes the connection, checkpointing the WAL; used on shutdown. */
-export async function closeDb(): Promise<void> {
-	const holder = globalThis as DbHolder;
-	const pending = holder[DB_KEY];
-	delete holder[DB_KEY];
-	if (pending) await (await pending).destroy();
-}
-
 /** True when an error is SQLite refusing a row that breaks a unique index. */
 export function isUniqueViolation(error: unknown): boolean {
 	return (
