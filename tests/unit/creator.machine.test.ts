@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startCreator } from './support/creator-harness';
+import { startCreator, watchStates } from './support/creator-harness';
 import { alpha, eventFrame, fail, ok, patchAnswer, settle } from './support/fixtures';
 
 describe('creatorMachine', () => {
@@ -105,12 +105,7 @@ describe('creatorMachine', () => {
 
 		it('passes through optimistic, tagged saving, on the way to committing', () => {
 			const { actor } = startCreator(patchAnswer(alpha()), { creatorId: 'c1', snapshot: alpha() });
-			const seen: { value: unknown; saving: boolean }[] = [];
-			actor.system.inspect((event) => {
-				if (event.type === '@xstate.microstep' && event.actorRef === actor) {
-					seen.push({ value: event.snapshot.value, saving: event.snapshot.hasTag('saving') });
-				}
-			});
+			const seen = watchStates(actor);
 
 			actor.send({ type: 'creator.edit', patch: { bio: 'y' } });
 
@@ -184,16 +179,17 @@ describe('creatorMachine', () => {
 					snapshot: alpha()
 				}
 			);
-			const seen: unknown[] = [];
-			actor.system.inspect((event) => {
-				if (event.type === '@xstate.microstep' && event.actorRef === actor)
-					seen.push(event.snapshot.value);
-			});
+			const seen = watchStates(actor);
 
 			actor.send({ type: 'creator.edit', patch: { nickname: ' ' } });
 			await settle();
 
-			expect(seen).toContain('reverting');
+			expect(seen.map((step) => step.value)).toEqual([
+				'optimistic',
+				'committing',
+				'reverting',
+				'idle'
+			]);
 			expect(actor.getSnapshot().value).toBe('idle');
 			expect(actor.getSnapshot().context).toMatchObject({
 				pending: [],

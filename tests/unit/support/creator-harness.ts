@@ -1,6 +1,6 @@
 /** Runs a creator actor against a scripted server, recording what it tells its parent. */
 import { vi } from 'vitest';
-import { createActor } from 'xstate';
+import { createActor, type ActorRefFrom, type SnapshotFrom } from 'xstate';
 import type { HttpRequest } from '../../../machines/adapters/http';
 import { creatorMachine, type CreatorInput } from '../../../machines/creator.machine';
 import { requestMachine } from '../../../machines/request.machine';
@@ -39,4 +39,17 @@ export function startCreator(
 		notifyAuthRequired,
 		patches: () => server.requests.filter((request) => request.method === 'PATCH')
 	};
+}
+
+/** Records every state the creator passes through, transient ones included. */
+export function watchStates(actor: ActorRefFrom<typeof creatorMachine>) {
+	const seen: { value: unknown; saving: boolean }[] = [];
+	actor.system.inspect((event) => {
+		if (event.type !== '@xstate.microstep' || event.actorRef !== actor) return;
+
+		const snapshot = event.snapshot as SnapshotFrom<typeof creatorMachine>;
+		seen.push({ value: snapshot.value, saving: snapshot.hasTag('saving') });
+	});
+
+	return seen;
 }
