@@ -62,18 +62,10 @@ export function isOwner(user: SessionUser | null, creatorId: string): boolean {
 export async function listCreators(): Promise<Creator[]> {
 	const db = await getDb();
 	const rows = await db.selectFrom('creators').selectAll().orderBy('id').execute();
-	const sales = await activeFlashSales(
-		db,
-		rows.map((row) => row.id)
-	);
+	const ids = rows.map((row) => row.id);
+	const sales = new Map((await activeFlashSales(db, ids)).map((sale) => [sale.creator_id, sale]));
 
-	return rows.map((row) =>
-		toCreator(
-			row,
-			sales.find((sale) => sale.creator_id === row.id),
-			false
-		)
-	);
+	return rows.map((row) => toCreator(row, sales.get(row.id), false));
 }
 
 /** The creator as `viewer` may see them, or null when there is no such creator. */
