@@ -78,10 +78,12 @@ export const creatorMachine = setup({
 	actors: { request: requestMachine },
 	guards: {
 		requestSucceeded: ({ event }) => answeredCreator(event) !== null,
-		requestFailedForAuth: ({ event }) => {
+		// Only 401 means the session is gone; a 403 (someone else's profile) gets a message,
+		// not a sign-in prompt that could not help.
+		sessionExpired: ({ event }) => {
 			const output = outputOf(event);
 
-			return output !== null && !output.ok && output.failure.category === 'auth';
+			return output !== null && !output.ok && output.failure.status === 401;
 		},
 		hasQueuedEdits: ({ context }) => context.pending.length > 1,
 		hasPendingEdits: ({ context }) => context.pending.length > 0,
@@ -315,8 +317,8 @@ export const creatorMachine = setup({
 						actions: ['confirmHeadEdit', 'notifyCommitted']
 					},
 					{
-						description: 'Refused because the session ended or the profile is not ours.',
-						guard: 'requestFailedForAuth',
+						description: 'Refused because the session ended (401): ask the person to sign in.',
+						guard: 'sessionExpired',
 						target: 'reverting',
 						actions: ['recordError', 'notifyAuthRequired']
 					},
