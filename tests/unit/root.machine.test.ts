@@ -1,10 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createActor } from 'xstate';
+import { createActor, fromCallback, type AnyEventObject } from 'xstate';
+import type { ConnectionCommand, ConnectionEvent } from '../../machines/adapters/websocket';
 import type { HttpRequest } from '../../machines/adapters/http';
 import { creatorMachine } from '../../machines/creator.machine';
 import { requestMachine } from '../../machines/request.machine';
 import { rootMachine, type RootInput } from '../../machines/root.machine';
-import { recorder } from './support/fake-actors';
+import { socketMachine } from '../../machines/socket.machine';
+import { tabSyncMachine } from '../../machines/tabSync.machine';
+import { fakeChannel } from './support/fake-actors';
 import {
 	alpha,
 	eventFrame,
@@ -17,17 +20,28 @@ import {
 
 const NOW = Date.parse('2025-06-01T12:00:00.000Z');
 
+/** A connection that never opens, so the socket stays in `connecting` without a network. */
+const silentConnection = fromCallback<ConnectionCommand, { url: string }, ConnectionEvent>(
+	() => {}
+);
+
+function recordEvents() {
+	const received: AnyEventObject[] = [];
+
+	return { received, types: () => received.map((event) => event.type) };
+}
+
 function startRoot(
 	script: Answer[] | ((request: HttpRequest, index: number) => Answer) = patchAnswer(alpha()),
 	input: Partial<RootInput> = {}
 ) {
-	const socket = recorder();
-	const tabSync = recorder();
+	const socket = recordEvents();
+	const tabSync = recordEvents();
 	const server = scriptedServer(script);
 	const machine = rootMachine.provide({
 		actors: {
-			socket: socket.logic,
-			tabSync: tabSync.logic,
+			socket: socketMachine.provide({ actors: { connection: silentConnection } }),
+			tabSync: tabSyncMachine.provide({ actors: { channel: fakeChannel().channel } }),
 			creator: creatorMachine.provide({
 				actors: {
 					request: requestMachine.provide({ actors: { performRequest: server.performRequest } })
@@ -36,8 +50,18 @@ function startRoot(
 		}
 	});
 	const actor = createActor(machine, {
-		input: { socketUrl: 'ws://localhost/ws', tabId: 'tab-a', ...input }
-	}).start();
+		input: { socketUrl: 'ws://localhost/ws', tabId: 'tab-a', ...input },
+		// Records what the root itself sends to its socket and tab-sync children.
+		inspect: (event) => {
+			if (event.type !== '@xstate.event' || event.sourceRef !== actor) return;
+			if (event.event.type === 'xstate.init') return;
+
+			const children = actor.getSnapshot().children;
+			if (event.actorRef === children.socket) socket.received.push(event.event);
+			if (event.actorRef === children.tabSync) tabSync.received.push(event.event);
+		}
+	});
+	actor.start();
 
 	const creator = (id = 'c1') => actor.getSnapshot().context.creators[id];
 

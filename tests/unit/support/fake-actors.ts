@@ -1,5 +1,5 @@
-/** Fakes for child actors: a channel the test drives, and recorders for root's children. */
-import { fromCallback, type AnyEventObject } from 'xstate';
+/** A fake `channel` actor for the tabSync machine. */
+import { fromCallback } from 'xstate';
 import type { ChannelCommand, ChannelEvent } from '../../../machines/adapters/tab-channel';
 
 /** A `channel` actor whose reports the test sends and whose posts it reads. */
@@ -15,14 +15,4 @@ export function fakeChannel() {
 	});
 
 	return { channel, posts, report: (event: ChannelEvent) => sendBack(event) };
-}
-
-/** A child actor that only records the events it receives. */
-export function recorder() {
-	const received: AnyEventObject[] = [];
-	const logic = fromCallback<AnyEventObject>(({ receive }) => {
-		receive((event) => received.push(event));
-	});
-
-	return { logic, received, types: () => received.map((event) => event.type) };
 }
