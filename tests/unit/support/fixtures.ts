@@ -34,7 +34,7 @@ export const fail = (status: number, message?: string): Answer => ({
  * the abort signal xstate passed it. The last answer repeats once the script runs out.
  */
 export function scriptedServer(
-	script: Answer[] | ((request: HttpRequest, index: number) => Answer)
+	script: Answer[] | ((request: HttpRequest, index: number) => Answer | Promise<Answer>)
 ) {
 	const requests: HttpRequest[] = [];
 	const signals: AbortSignal[] = [];
@@ -44,10 +44,9 @@ export function scriptedServer(
 		requests.push(input);
 		signals.push(signal);
 
-		const answer =
-			typeof script === 'function'
-				? script(input, index)
-				: script[Math.min(index, script.length - 1)];
+		const answer = await (typeof script === 'function'
+			? script(input, index)
+			: script[Math.min(index, script.length - 1)]);
 		if (answer === 'network') throw new TypeError('Failed to fetch');
 
 		return answer;
