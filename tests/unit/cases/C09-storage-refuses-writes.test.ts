@@ -76,7 +76,7 @@ describe('C09 storage refuses writes', () => {
 
 		expect(storage.setItemCalls).toBe(3);
 		expect(tab.tabSync()?.getSnapshot().value).toBe('unavailable');
-		expect(states).toEqual(['unavailable']);
+		expect(states).toEqual(['active', 'unavailable']);
 		expect(tab.creator().getSnapshot().context.view).toMatchObject({
 			nickname: 'Gamma',
 			bio: 'y',
