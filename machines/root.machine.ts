@@ -199,8 +199,13 @@ export const rootMachine = setup({
 		starting: {
 			description: 'Opens the socket at once when asked to.',
 			always: [
-				{ guard: 'connectOnStart', target: 'running', actions: 'connectSocket' },
-				{ target: 'running' }
+				{
+					description: 'Asked to connect at start: open the socket.',
+					guard: 'connectOnStart',
+					target: 'running',
+					actions: 'connectSocket'
+				},
+				{ description: 'Wait for `socket.connect`.', target: 'running' }
 			]
 		},
 		running: {
