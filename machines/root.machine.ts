@@ -47,6 +47,8 @@ export type RootEvent =
 	| { type: 'socket.disconnect' }
 	| { type: 'socket.reconnect' }
 	| { type: 'socket.online' }
+	/** The force-sync button; tabSync reports back with `origin: 'tabSync'`. */
+	| { type: 'tab.forceSync'; origin?: undefined }
 	| CreatorParentEvent
 	| SocketParentEvent
 	| TabSyncParentEvent;
@@ -88,6 +90,7 @@ export const rootMachine = setup({
 			return creatorId !== null && creatorId in context.creators;
 		},
 		hasSnapshot: ({ event }) => event.type === 'creator.track' && !!event.snapshot,
+		isFromTabSync: ({ event }) => event.type === 'tab.forceSync' && event.origin === 'tabSync',
 		isSyncRequest: ({ event }) =>
 			event.type === 'tab.received' && event.message.type === 'sync.request'
 	},
@@ -176,6 +179,7 @@ export const rootMachine = setup({
 		}),
 		disconnectSocket: sendTo('socket', { type: 'socket.disconnect' }),
 		forwardToSocket: forwardTo('socket'),
+		forwardToTabSync: forwardTo('tabSync'),
 		requireSignIn: assign({ authRequired: true }),
 		clearSignInPrompt: assign({ authRequired: false })
 	}
@@ -249,10 +253,17 @@ export const rootMachine = setup({
 						actions: 'broadcastAllCreators'
 					}
 				],
-				'tab.forceSync': {
-					description: 'Force sync: every creator re-reads the server.',
-					actions: 'refreshAllCreators'
-				},
+				'tab.forceSync': [
+					{
+						description: 'Tab sync asked the other tabs: every creator re-reads the server.',
+						guard: 'isFromTabSync',
+						actions: 'refreshAllCreators'
+					},
+					{
+						description: 'The person asked to force a sync: tab sync asks the other tabs.',
+						actions: 'forwardToTabSync'
+					}
+				],
 				'creator.committed': {
 					description: 'A save was confirmed: tell the other tabs.',
 					actions: 'broadcastCommit'

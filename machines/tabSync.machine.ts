@@ -22,11 +22,13 @@ export interface TabSyncContext {
 }
 
 export type TabSyncEvent =
-	{ type: 'tab.broadcast'; message: TabMessage } | { type: 'tab.forceSync' } | ChannelEvent;
+	| { type: 'tab.broadcast'; message: TabMessage }
+	| { type: 'tab.forceSync'; origin?: string }
+	| ChannelEvent;
 
 /** What tabSync tells its parent. */
 export type TabSyncParentEvent =
-	{ type: 'tab.received'; message: TabMessage } | { type: 'tab.forceSync' };
+	{ type: 'tab.received'; message: TabMessage } | { type: 'tab.forceSync'; origin: 'tabSync' };
 
 export const tabSyncMachine = setup({
 	types: {
@@ -71,7 +73,8 @@ export const tabSyncMachine = setup({
 
 			return { type: 'tab.received', message: readTabMessage(event.message) as TabMessage };
 		}),
-		forwardForceSync: sendParent({ type: 'tab.forceSync' })
+		// `origin` lets the parent tell this report from a person's own force-sync request.
+		forwardForceSync: sendParent({ type: 'tab.forceSync', origin: 'tabSync' })
 	}
 }).createMachine({
 	id: 'tabSync',

@@ -232,14 +232,23 @@ describe('rootMachine', () => {
 			]);
 		});
 
-		it.each(['tab.forceSync', 'socket.reopened'] as const)(
-			'makes every creator re-read the server on %s',
-			async (type) => {
-				const { actor, requests } = startRoot();
+		it('passes a force-sync request to tab sync, which asks back for a refresh', () => {
+			const { actor, tabSync } = startRoot();
+
+			actor.send({ type: 'tab.forceSync' });
+
+			expect(tabSync.received).toEqual([{ type: 'tab.forceSync' }]);
+		});
+
+		it.each([{ type: 'tab.forceSync', origin: 'tabSync' }, { type: 'socket.reopened' }] as const)(
+			'makes every creator re-read the server on $type',
+			async (event) => {
+				const { actor, requests, tabSync } = startRoot();
 				actor.send({ type: 'creator.track', creatorId: 'c1', snapshot: alpha() });
 				actor.send({ type: 'creator.track', creatorId: 'c2', snapshot: alpha({ id: 'c2' }) });
 
-				actor.send({ type });
+				actor.send(event);
+				expect(tabSync.types()).not.toContain('tab.forceSync');
 				await settle();
 
 				expect(requests.map((request) => request.url)).toEqual([
