@@ -66,8 +66,13 @@ export const errorMessages: Record<ErrorCategory, string> = {
 	network: 'We could not reach the server. Check your connection and try again.'
 };
 
+/** Failures where the server's own words tell a person what to fix. */
+const SERVER_WORDED: ReadonlySet<ErrorCategory> = new Set(['invalid', 'conflict']);
+
 /**
- * Builds the failure a person sees, preferring the server's own words when it sent them.
+ * Builds the failure a person sees. The server's own words are kept where they say what to
+ * fix (invalid input, a conflict); auth, not-found, server and network failures always get
+ * the plain message of their category, never a server's internal wording.
  *
  * @example toFailure(422, { message: 'Nickname cannot be empty.' })
  */
@@ -76,7 +81,7 @@ export function toFailure(status: number | null, body: unknown): RequestFailure 
 	const failure: RequestFailure = { category, status, message: errorMessages[category] };
 	if (!isRecord(body)) return failure;
 
-	if (typeof body.message === 'string' && body.message.trim() !== '') {
+	if (SERVER_WORDED.has(category) && typeof body.message === 'string' && body.message.trim()) {
 		failure.message = body.message;
 	}
 	const fieldErrors = readFieldErrors(body.fieldErrors);

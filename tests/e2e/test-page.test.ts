@@ -37,7 +37,9 @@ test.describe('/test/creator-data-v2', () => {
 		);
 
 		release();
-		await expect(page.getByTestId('actor-creator:c1').getByTestId('actor-state')).toHaveText('idle');
+		await expect(page.getByTestId('actor-creator:c1').getByTestId('actor-state')).toHaveText(
+			'idle'
+		);
 		await page.reload();
 		await expect(page.getByTestId('profile-nickname')).toHaveText(nickname);
 	});

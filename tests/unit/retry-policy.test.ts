@@ -65,6 +65,11 @@ describe('retry-policy', () => {
 		expect(toFailure(503, '<html>busy</html>').message).toBe(errorMessages.server);
 	});
 
+	it('shows the category message, not the server wording, when the server failed', () => {
+		expect(toFailure(503, { message: 'database locked' }).message).toBe(errorMessages.server);
+		expect(toFailure(403, { message: 'not owner' }).message).toBe(errorMessages.auth);
+	});
+
 	it("keeps the server's message and field errors when it sent them", () => {
 		const failure = toFailure(422, {
 			message: 'Check the highlighted fields.',

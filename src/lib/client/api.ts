@@ -5,7 +5,8 @@
  */
 import { toFailure, type RequestFailure } from '$machines/retry-policy';
 
-export type ApiResult<T> = { ok: true; status: number; body: T } | { ok: false; failure: RequestFailure };
+export type ApiResult<T> =
+	{ ok: true; status: number; body: T } | { ok: false; failure: RequestFailure };
 
 export async function api<T = unknown>(
 	method: 'GET' | 'POST' | 'PATCH' | 'DELETE',

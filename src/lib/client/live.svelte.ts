@@ -9,6 +9,7 @@
  * system lands in one `$state.raw` record keyed by actor id, so a component re-renders when,
  * and only when, an actor it reads changes.
  */
+import { untrack } from 'svelte';
 import { createActor, type AnyActorRef, type InspectionEvent } from 'xstate';
 import { rootMachine } from '$machines/root.machine';
 import { socketUrl } from '$machines/backoff';
@@ -109,19 +110,30 @@ export class LiveSession {
 	readonly root: AnyActorRef;
 	#snapshots = $state.raw<Record<string, ActorSnapshotLike>>({});
 	#events = $state.raw<Record<string, string[]>>({});
+	// Handles only; nothing renders from this map, so it need not be reactive.
+	// eslint-disable-next-line svelte/prefer-svelte-reactivity
 	#creators = new Map<string, LiveCreator>();
 
 	constructor(url: string) {
 		this.root = createActor(rootMachine, {
 			id: 'root',
-			input: { socketUrl: url },
+			input: { socketUrl: url, connect: true },
 			inspect: (event) => this.#observe(event)
 		});
 		this.root.start();
+		window.addEventListener('online', () => this.root.send({ type: 'socket.online' }));
 	}
 
+	/**
+	 * Actors change while effects run (a page starts following a creator from an effect), so
+	 * the reads here must not become dependencies of whatever effect happens to be running.
+	 */
 	#observe(event: InspectionEvent): void {
-		const id = event.actorRef.id;
+		untrack(() => this.#record(event));
+	}
+
+	#record(event: InspectionEvent): void {
+		const id = (event.actorRef as AnyActorRef).id;
 
 		if (event.type === '@xstate.snapshot') {
 			this.#snapshots = { ...this.#snapshots, [id]: event.snapshot as ActorSnapshotLike };
@@ -168,15 +180,22 @@ export class LiveSession {
 		return leafState(this.snapshotOf('tabSync')?.value);
 	}
 
-	/** Starts following a creator: live events, tab sync and the public verbs. */
+	/**
+	 * The handle for one creator. Pure, so it may run inside `$derived`; call `track` from an
+	 * effect to start following the creator.
+	 */
 	creator(id: string, initial: Creator | null = null): LiveCreator {
 		let handle = this.#creators.get(id);
 		if (!handle) {
 			handle = new LiveCreator(this, id, initial);
 			this.#creators.set(id, handle);
 		}
-		this.root.send({ type: 'creator.track', creatorId: id, snapshot: initial });
 		return handle;
+	}
+
+	/** Starts following a creator: live events, tab sync and the public verbs. */
+	track(id: string, initial: Creator | null = null): void {
+		this.root.send({ type: 'creator.track', creatorId: id, snapshot: initial });
 	}
 
 	sendToCreator(id: string, event: { type: string; [key: string]: unknown }): void {
@@ -203,6 +222,7 @@ export class LiveSession {
 	/** After sign-in or sign-out the socket must be opened again with the new cookie. */
 	sessionChanged(signedIn: boolean): void {
 		if (signedIn) {
+			this.root.send({ type: 'session.signedIn' });
 			this.root.send({ type: 'socket.disconnect' });
 			this.root.send({ type: 'socket.connect' });
 		} else {
@@ -217,4 +237,36 @@ let session: LiveSession | null = null;
 export function getLiveSession(): LiveSession {
 	session ??= new LiveSession(socketUrl(window.location));
 	return session;
+}
+
+/**
+ * Follows the creator a page shows, for as long as the page is mounted. Call it while a
+ * component initialises; `source` returns the creator from the page's load data.
+ *
+ * @example
+ * const profile = useLiveCreator(() => data.creator);
+ * // profile.view: what to render; profile.live?.updateCreatorLocally({ nickname: 'Beta' })
+ */
+export function useLiveCreator(source: () => Creator | null) {
+	const session = typeof window === 'undefined' ? null : getLiveSession();
+	const live = $derived.by(() => {
+		const creator = source();
+		return session && creator ? session.creator(creator.id, creator) : null;
+	});
+
+	$effect(() => {
+		const creator = source();
+		if (session && creator) session.track(creator.id, creator);
+	});
+
+	return {
+		session,
+		get live() {
+			return live;
+		},
+		/** The live view once the actor has it, the page's copy until then. */
+		get view() {
+			return live?.view ?? source();
+		}
+	};
 }
