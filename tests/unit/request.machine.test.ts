@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createActor, fromPromise } from 'xstate';
 import type { HttpRequest, HttpResponse } from '../../machines/adapters/http';
 import { requestMachine } from '../../machines/request.machine';
+import { errorMessages } from '../../machines/retry-policy';
 import { fail, ok, scriptedServer, settle, type Answer } from './support/fixtures';
 
 const get: HttpRequest = { method: 'GET', url: '/api/creators/c1' };
@@ -82,7 +83,7 @@ describe('requestMachine', () => {
 		expect(actor.getSnapshot().output).toEqual({
 			ok: false,
 			attempts: 4,
-			failure: { category: 'server', status: 503, message: 'Busy.' }
+			failure: { category: 'server', status: 503, message: errorMessages.server }
 		});
 		expect(vi.getTimerCount()).toBe(0);
 	});

@@ -84,6 +84,17 @@ describe('retry-policy', () => {
 		});
 	});
 
+	it('uses the plain category message when an auth, server or not-found answer has its own words', () => {
+		const body = { message: 'SQLITE_BUSY: database is locked' };
+
+		expect(toFailure(503, body).message).toBe(errorMessages.server);
+		expect(toFailure(403, body).message).toBe(errorMessages.auth);
+		expect(toFailure(404, body).message).toBe(errorMessages.notFound);
+		expect(toFailure(409, { message: 'Someone saved first.' }).message).toBe(
+			'Someone saved first.'
+		);
+	});
+
 	it('ignores a blank message and empty field errors when the body has them', () => {
 		const failure = toFailure(401, { message: '  ', fieldErrors: {} });
 

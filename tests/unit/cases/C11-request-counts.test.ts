@@ -54,7 +54,8 @@ describe('C11 request counts', () => {
 		expect(actor.getSnapshot().context.view).toEqual(alpha({ id: 'c2' }));
 		expect(actor.getSnapshot().context.error).toMatchObject({
 			category: 'auth',
-			message: 'You can only change your own profile.'
+			status: 403,
+			message: errorMessages.auth
 		});
 	});
 
