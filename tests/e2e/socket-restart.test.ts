@@ -10,7 +10,7 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
-	await server.stop();
+	await server.dispose();
 });
 
 test('the socket indicator goes to backoff when the server stops and back to open when it returns', async ({

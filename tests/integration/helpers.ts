@@ -1,16 +1,10 @@
 /**
- * Starts the built server (`node server.js`) on a free port with a fresh database, and
- * gives tests small HTTP and WebSocket clients for it. Run `npx vite build` first.
+ * Gives integration tests a fresh built server (see ../support/app-server.ts) and small
+ * HTTP and WebSocket clients for it. Run `npm run build` first.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { WebSocket } from 'ws';
 import type { EventFrame, EventName, ServerFrame } from '../../src/lib/shared/protocol';
-
-const ROOT = resolve(import.meta.dirname, '../..');
+import { createAppServer } from '../support/app-server';
 
 export const ACCOUNTS = {
 	alpha: { email: 'alpha@creatordata.test', password: 'alpha-demo-pass' },
@@ -26,74 +20,12 @@ export type TestServer = {
 	stop(): Promise<void>;
 };
 
-function freePort(): Promise<number> {
-	return new Promise((done, fail) => {
-		const probe = createServer();
-		probe.once('error', fail);
-		probe.listen(0, '127.0.0.1', () => {
-			const address = probe.address();
-			probe.close(() => (typeof address === 'object' && address ? done(address.port) : fail()));
-		});
-	});
-}
-
-async function waitUntilUp(baseUrl: string, child: ChildProcess, output: () => string) {
-	const deadline = Date.now() + 20_000;
-	while (Date.now() < deadline) {
-		if (child.exitCode !== null) {
-			throw new Error(`server exited with ${child.exitCode}:\n${output()}`);
-		}
-		try {
-			const response = await fetch(`${baseUrl}/api/creators`);
-			if (response.ok) return;
-		} catch {
-			// Not listening yet.
-		}
-		await new Promise((wait) => setTimeout(wait, 100));
-	}
-	throw new Error(`server did not answer within 20 s:\n${output()}`);
-}
-
+/** A fresh built server with its own database, deleted again by `stop`. */
 export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
-	if (!existsSync(join(ROOT, 'build/handler.js'))) {
-		throw new Error('No build found: run `npx vite build` before the integration tests.');
-	}
+	const server = await createAppServer({ env });
+	await server.start();
 
-	const port = await freePort();
-	const dir = mkdtempSync(join(tmpdir(), 'creatordata-it-'));
-	const baseUrl = `http://127.0.0.1:${port}`;
-	const child = spawn(process.execPath, ['server.js'], {
-		cwd: ROOT,
-		env: {
-			...process.env,
-			PORT: String(port),
-			HOST: '127.0.0.1',
-			ORIGIN: baseUrl,
-			DATABASE_PATH: join(dir, 'creatordata.db'),
-			CREATORDATA_FAULTS: '1',
-			LOG_LEVEL: 'warn',
-			...env
-		},
-		stdio: ['ignore', 'pipe', 'pipe']
-	});
-
-	let output = '';
-	child.stdout?.on('data', (chunk) => (output += chunk));
-	child.stderr?.on('data', (chunk) => (output += chunk));
-	await waitUntilUp(baseUrl, child, () => output);
-
-	return {
-		baseUrl,
-		wsUrl: `ws://127.0.0.1:${port}/ws`,
-		async stop() {
-			if (child.exitCode === null) {
-				const exited = new Promise((done) => child.once('exit', done));
-				child.kill('SIGTERM');
-				await exited;
-			}
-			rmSync(dir, { recursive: true, force: true });
-		}
-	};
+	return { baseUrl: server.url, wsUrl: server.wsUrl, stop: () => server.dispose() };
 }
 
 export type ApiResponse = { status: number; body: unknown; headers: Headers };

@@ -1,82 +1,115 @@
 /**
- * Runs the built production server (`node server.js`) as a child process, on a port and
- * database of the test's choosing, so tests can stop and restart a real server.
+ * Runs the built production server (`node server.js`) as a child process on a free port
+ * with a fresh database, for integration and e2e tests. It can be stopped and started again
+ * on the same port and database, the way an outage looks to a browser.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface AppServer {
 	port: number;
+	/** `http://127.0.0.1:port`, also the server's ORIGIN. */
 	url: string;
+	wsUrl: string;
 	databasePath: string;
+	/** Everything the server printed so far (pino JSON lines). */
+	output(): string;
 	start(): Promise<void>;
+	/** Stops the process; the database stays for the next `start`. */
 	stop(signal?: NodeJS.Signals): Promise<void>;
+	/** Stops the process and deletes its database. */
+	dispose(): Promise<void>;
 }
 
 /** Asks the OS for a port nobody listens on. */
 export function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
+	return new Promise((done, fail) => {
 		const probe = createServer();
-		probe.once('error', reject);
+		probe.once('error', fail);
 		probe.listen(0, '127.0.0.1', () => {
 			const address = probe.address();
-			probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+			probe.close(() => (typeof address === 'object' && address ? done(address.port) : fail()));
 		});
 	});
 }
 
-async function waitUntilAnswering(url: string, deadline: number): Promise<void> {
+async function waitUntilUp(url: string, child: ChildProcess, output: () => string) {
+	const deadline = Date.now() + 20_000;
 	while (Date.now() < deadline) {
+		if (child.exitCode !== null) {
+			throw new Error(`server exited with ${child.exitCode}:\n${output()}`);
+		}
 		try {
 			const response = await fetch(`${url}/api/creators`);
 			if (response.ok) return;
 		} catch {
 			// Not listening yet.
 		}
-		await new Promise((resolve) => setTimeout(resolve, 100));
+		await new Promise((wait) => setTimeout(wait, 50));
 	}
-	throw new Error(`The server at ${url} did not answer in time.`);
+	throw new Error(`server did not answer within 20 s:\n${output()}`);
 }
 
 export async function createAppServer(
 	options: { port?: number; env?: Record<string, string> } = {}
 ): Promise<AppServer> {
+	if (!existsSync(join(ROOT, 'build/handler.js'))) {
+		throw new Error('No build found: run `npm run build` before these tests.');
+	}
+
 	const port = options.port ?? (await freePort());
-	const databasePath = join(mkdtempSync(join(tmpdir(), 'creatordata-test-')), 'app.db');
-	const url = `http://localhost:${port}`;
+	const folder = mkdtempSync(join(tmpdir(), 'creatordata-test-'));
+	const databasePath = join(folder, 'creatordata.db');
+	const url = `http://127.0.0.1:${port}`;
 	let child: ChildProcess | null = null;
+	let output = '';
+
+	const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+		const running = child;
+		child = null;
+		if (!running || running.exitCode !== null) return;
+
+		const exited = new Promise((done) => running.once('exit', done));
+		running.kill(signal);
+		await exited;
+	};
 
 	return {
 		port,
 		url,
+		wsUrl: `ws://127.0.0.1:${port}/ws`,
 		databasePath,
+		output: () => output,
 		async start() {
-			child = spawn(process.execPath, ['server.js'], {
+			const started = spawn(process.execPath, ['server.js'], {
+				cwd: ROOT,
 				env: {
 					...process.env,
 					PORT: String(port),
 					HOST: '127.0.0.1',
+					ORIGIN: url,
 					DATABASE_PATH: databasePath,
 					CREATORDATA_FAULTS: '1',
 					LOG_LEVEL: 'warn',
 					...options.env
 				},
-				stdio: ['ignore', 'inherit', 'inherit']
+				stdio: ['ignore', 'pipe', 'pipe']
 			});
-			await waitUntilAnswering(url, Date.now() + 30_000);
+			started.stdout?.on('data', (chunk) => (output += chunk));
+			started.stderr?.on('data', (chunk) => (output += chunk));
+			child = started;
+			await waitUntilUp(url, started, () => output);
 		},
-		async stop(signal = 'SIGTERM') {
-			const running = child;
-			child = null;
-			if (!running || running.exitCode !== null) return;
-
-			await new Promise<void>((resolve) => {
-				running.once('exit', () => resolve());
-				running.kill(signal);
-			});
+		stop,
+		async dispose() {
+			await stop();
+			rmSync(folder, { recursive: true, force: true });
 		}
 	};
 }

@@ -58,6 +58,14 @@ export class Hub {
 		if (room.size === 0) this.rooms.delete(creatorId);
 	}
 
+	/** How many sockets are open, and how many are subscribed to each creator. */
+	stats(): { sockets: number; subscriptions: Record<string, number> } {
+		const subscriptions: Record<string, number> = {};
+		for (const [creatorId, room] of this.rooms) subscriptions[creatorId] = room.size;
+
+		return { sockets: this.clients.size, subscriptions };
+	}
+
 	/** Whether this socket may see this event; private ones only reach the creator's owner. */
 	static mayReceive(client: Client, frame: EventFrame): boolean {
 		return !PRIVATE_EVENTS.has(frame.event) || client.user?.creatorId === frame.creatorId;

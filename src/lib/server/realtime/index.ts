@@ -273,6 +273,11 @@ function checkHeartbeats(hub: Hub): void {
 }
 
 /** Closes every socket opened with this session, e.g. after sign-out (1008: policy). */
+/** Open sockets and subscriptions, for the test switch's stats and for tests. */
+export function connectionStats(): ReturnType<Hub['stats']> {
+	return state().hub.stats();
+}
+
 export function closeSessionSockets(sessionId: string, code = 1008): void {
 	const realtime = registry[STATE_KEY];
 	if (!realtime) return;
