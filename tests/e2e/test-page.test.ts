@@ -87,3 +87,24 @@ test.describe('/test/creator-data-v2', () => {
 		await expect(second.getByTestId('profile-nickname')).toHaveText(nickname, { timeout: 1_000 });
 	});
 });
+
+test('a visitor in another browser sees a saved nickname on the public profile within a second', async ({
+	browser,
+	context,
+	page,
+	baseURL
+}) => {
+	await signInAsDemo(context, baseURL!);
+	await openHydrated(page, '/test/creator-data-v2');
+	const visitorContext = await browser.newContext();
+	const visitor = await visitorContext.newPage();
+	await openHydrated(visitor, '/creators/c1');
+	await expect(visitor.getByTestId('live-status')).toHaveAttribute('data-state', 'open');
+	const nickname = uniqueNickname('Live');
+
+	await page.getByLabel('Nickname').fill(nickname);
+	await page.getByRole('button', { name: 'Save' }).click();
+
+	await expect(visitor.getByTestId('profile-nickname')).toHaveText(nickname, { timeout: 1_000 });
+	await visitorContext.close();
+});

@@ -56,7 +56,7 @@ export async function api(
 
 /** Signs in and returns the `cd_session=…` pair to send as a Cookie header. */
 export async function signIn(
-	server: TestServer,
+	server: Pick<TestServer, 'baseUrl'>,
 	account: { email: string; password: string }
 ): Promise<string> {
 	const response = await fetch(`${server.baseUrl}/api/session`, {
