@@ -9,6 +9,16 @@ const config = {
 		alias: {
 			$machines: 'machines'
 		},
+		typescript: {
+			// Type-check the statecharts, scripts and configs too, not only what src/ imports.
+			config(tsconfig) {
+				tsconfig.include.push(
+					'../machines/**/*.ts',
+					'../scripts/**/*.ts',
+					'../playwright.config.ts'
+				);
+			}
+		},
 		csp: {
 			mode: 'auto',
 			directives: {
