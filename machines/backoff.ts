@@ -3,14 +3,33 @@
 export const reconnectBackoff = { baseDelayMs: 500, maxDelayMs: 8000 };
 
 /**
- * The wait before reconnect attempt `attempt` (1 for the first reconnect).
+ * The longest wait before reconnect attempt `attempt` (1 for the first reconnect): doubling,
+ * capped.
  *
- * @example [1, 2, 3, 4, 5].map((n) => reconnectDelay(n)) // [500, 1000, 2000, 4000, 8000]
+ * @example [1, 2, 3, 4, 5].map((n) => reconnectCeiling(n)) // [500, 1000, 2000, 4000, 8000]
  */
-export function reconnectDelay(attempt: number, backoff = reconnectBackoff): number {
+export function reconnectCeiling(attempt: number, backoff = reconnectBackoff): number {
 	const exponent = Math.max(0, attempt - 1);
 
 	return Math.min(backoff.maxDelayMs, backoff.baseDelayMs * 2 ** exponent);
+}
+
+/**
+ * The wait before reconnect attempt `attempt`, with full jitter: a random point in
+ * [0, ceiling], drawn after the cap, so a thousand tabs dropped by one restart spread their
+ * reconnects over the whole window instead of arriving together. A server that asked for a
+ * pause (`notBeforeMs`) is never contacted sooner.
+ *
+ * @example reconnectDelay(3, { random: () => 0.5 }) // 1000
+ */
+export function reconnectDelay(
+	attempt: number,
+	options: { random?: () => number; notBeforeMs?: number; backoff?: typeof reconnectBackoff } = {}
+): number {
+	const { random = Math.random, notBeforeMs = 0, backoff = reconnectBackoff } = options;
+	const jittered = Math.floor(random() * (reconnectCeiling(attempt, backoff) + 1));
+
+	return Math.max(notBeforeMs, jittered);
 }
 
 /**

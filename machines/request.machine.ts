@@ -3,6 +3,7 @@
  * growing delay and try again, at most `retryPolicy.maxRetries` times.
  */
 import { assign, setup, type DoneActorEvent, type ErrorActorEvent } from 'xstate';
+import { browserIsOnline } from './adapters/connectivity';
 import { performRequest, type HttpRequest, type HttpResponse } from './adapters/http';
 import {
 	categorize,
@@ -23,6 +24,8 @@ export interface RequestContext {
 	retries: number;
 	lastFailure: RequestFailure | null;
 	lastResponse: HttpResponse | null;
+	/** The longest `Retry-After` the server asked for on the last failure. */
+	retryAfterMs: number | null;
 }
 
 /** The answers of the `performRequest` child, the only events this machine handles. */
@@ -56,7 +59,10 @@ export const requestMachine = setup({
 				isRetryable(categorize(status)) &&
 				context.retries < retryPolicy.maxRetries
 			);
-		}
+		},
+		// An offline browser fails fast instead of spending retries; the edit rolls back.
+		isOffline: () => !browserIsOnline(),
+		hasRetriesLeft: ({ context }) => context.retries < retryPolicy.maxRetries
 	},
 	actions: {
 		recordResponse: assign({
@@ -70,15 +76,27 @@ export const requestMachine = setup({
 					event.type === 'xstate.done.actor.performRequest' ? event.output.body : null
 				)
 		}),
+		recordTimeout: assign({ lastFailure: () => toFailure(null, null) }),
+		recordRetryAfter: assign({
+			retryAfterMs: ({ event }) =>
+				event.type === 'xstate.done.actor.performRequest' ? (event.output.retryAfterMs ?? null) : null
+		}),
 		countRetry: assign({ retries: ({ context }) => context.retries + 1 })
 	},
 	delays: {
-		retryDelay: ({ context }) => retryDelay(context.retries)
+		retryDelay: ({ context }) => retryDelay(context.retries, retryPolicy, context.retryAfterMs),
+		requestTimeout: ({ context }) => context.request.timeoutMs ?? retryPolicy.timeoutMs
 	}
 }).createMachine({
 	id: 'request',
 	description: 'One HTTP call, retried with growing delays while the failure may pass by itself.',
-	context: ({ input }) => ({ request: input, retries: 0, lastFailure: null, lastResponse: null }),
+	context: ({ input }) => ({
+		request: input,
+		retries: 0,
+		lastFailure: null,
+		lastResponse: null,
+		retryAfterMs: null
+	}),
 	initial: 'attempting',
 	states: {
 		attempting: {
@@ -98,7 +116,7 @@ export const requestMachine = setup({
 						description: 'A server error with retries left waits, then tries again.',
 						guard: 'mayRetry',
 						target: 'waiting',
-						actions: ['recordFailure', 'countRetry']
+						actions: ['recordFailure', 'recordRetryAfter', 'countRetry']
 					},
 					{
 						description: 'Any other answer (or the last retry failing) ends the call.',
@@ -107,6 +125,12 @@ export const requestMachine = setup({
 					}
 				],
 				onError: [
+					{
+						description: 'No answer because the browser is offline: do not spend retries.',
+						guard: 'isOffline',
+						target: 'gaveUp',
+						actions: 'recordFailure'
+					},
 					{
 						description: 'No answer arrived and retries are left: wait, then try again.',
 						guard: 'mayRetry',
@@ -117,6 +141,21 @@ export const requestMachine = setup({
 						description: 'No answer arrived and no retries are left.',
 						target: 'gaveUp',
 						actions: 'recordFailure'
+					}
+				]
+			},
+			after: {
+				requestTimeout: [
+					{
+						description: 'No answer in time: abandon this try and retry like a lost answer.',
+						guard: 'hasRetriesLeft',
+						target: 'waiting',
+						actions: ['recordTimeout', 'countRetry']
+					},
+					{
+						description: 'No answer in time and no retries left.',
+						target: 'gaveUp',
+						actions: 'recordTimeout'
 					}
 				]
 			}

@@ -18,10 +18,17 @@ export interface RetryPolicy {
 	maxRetries: number;
 	baseDelayMs: number;
 	maxDelayMs: number;
+	/** How long one try may wait for an answer before it counts as lost. */
+	timeoutMs: number;
 }
 
 /** The defaults every request uses. */
-export const retryPolicy: RetryPolicy = { maxRetries: 3, baseDelayMs: 250, maxDelayMs: 4000 };
+export const retryPolicy: RetryPolicy = {
+	maxRetries: 3,
+	baseDelayMs: 250,
+	maxDelayMs: 4000,
+	timeoutMs: 15_000
+};
 
 /**
  * Sorts an HTTP status (or null for "no answer") into the category the UI and the retry
@@ -47,14 +54,19 @@ export function isRetryable(category: ErrorCategory): boolean {
 }
 
 /**
- * The wait before retry number `retry` (1 for the first retry): doubles each time, capped.
+ * The wait before retry number `retry` (1 for the first retry): doubles each time, capped,
+ * and never shorter than a `Retry-After` the server sent (429 or 503).
  *
- * @example retryDelay(1) // 250, then 500, then 1000
+ * @example retryDelay(1) // 250, then 500, then 1000; retryDelay(1, retryPolicy, 3000) // 3000
  */
-export function retryDelay(retry: number, policy: RetryPolicy = retryPolicy): number {
+export function retryDelay(
+	retry: number,
+	policy: RetryPolicy = retryPolicy,
+	retryAfterMs: number | null = null
+): number {
 	const exponent = Math.max(0, retry - 1);
 
-	return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** exponent);
+	return Math.max(retryAfterMs ?? 0, Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** exponent));
 }
 
 export const errorMessages: Record<ErrorCategory, string> = {
@@ -102,4 +114,20 @@ function readFieldErrors(value: unknown): Record<string, string> | undefined {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Reads a `Retry-After` header: whole seconds or an HTTP date. Null when absent or unreadable;
+ * a date in the past means no wait.
+ *
+ * @example parseRetryAfter('3') // 3000
+ */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | null {
+	if (value === null || value === undefined || value.trim() === '') return null;
+
+	const trimmed = value.trim();
+	if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+
+	const at = Date.parse(trimmed);
+	return Number.isNaN(at) ? null : Math.max(0, at - now);
 }

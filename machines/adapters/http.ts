@@ -1,5 +1,6 @@
 /** The real HTTP call behind the request machine's `performRequest` actor. */
 import { fromPromise } from 'xstate';
+import { parseRetryAfter } from '../retry-policy';
 
 export type HttpMethod = 'GET' | 'PATCH' | 'POST' | 'DELETE';
 
@@ -7,11 +8,17 @@ export interface HttpRequest {
 	method: HttpMethod;
 	url: string;
 	body?: unknown;
+	/** Extra headers, e.g. `Idempotency-Key` on a write that may be retried. */
+	headers?: Record<string, string>;
+	/** How long to wait for an answer before trying again; the retry policy's default otherwise. */
+	timeoutMs?: number;
 }
 
 export interface HttpResponse {
 	status: number;
 	body: unknown;
+	/** From a `Retry-After` header (429, 503): wait at least this long before trying again. */
+	retryAfterMs?: number | null;
 }
 
 /**
@@ -27,14 +34,21 @@ export async function sendRequest(
 	const response = await globalThis.fetch(request.url, {
 		method: request.method,
 		credentials: 'same-origin',
-		headers: hasBody
-			? { accept: 'application/json', 'content-type': 'application/json' }
-			: { accept: 'application/json' },
+		headers: {
+			accept: 'application/json',
+			...(hasBody && { 'content-type': 'application/json' }),
+			...request.headers
+		},
 		body: hasBody ? JSON.stringify(request.body) : undefined,
 		signal
 	});
+	const retryAfterMs = parseRetryAfter(response.headers?.get('retry-after'));
 
-	return { status: response.status, body: parseBody(await response.text()) };
+	return {
+		status: response.status,
+		body: parseBody(await response.text()),
+		...(retryAfterMs !== null && { retryAfterMs })
+	};
 }
 
 export const performRequest = fromPromise<HttpResponse, HttpRequest>(({ input, signal }) =>

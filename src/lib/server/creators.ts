@@ -3,8 +3,9 @@ import type { Creator, FlashSale, ProfilePatch } from '$lib/shared/protocol';
 import type { SessionUser } from './auth';
 import { getDb, type Database } from './db';
 import type { CreatorRow, FlashSaleRow } from './db/schema';
-import { publishEvent } from './events';
+import { appendEvent, headEventId } from './events';
 import { ApiError } from './http';
+import { keyedWrite, type WriteAnswer } from './idempotency';
 
 type Queryable = Kysely<Database> | Transaction<Database>;
 
@@ -108,41 +109,73 @@ export async function requireOwnedCreator(
 	return row;
 }
 
+export interface ProfileWrite {
+	patch: ProfilePatch;
+	/** Travels with the answer and the `creator_updated` event, so the client settles it once. */
+	editId?: string;
+	/** The version the edit was based on; a different stored version refuses the edit (409). */
+	baseVersion?: number;
+	idempotencyKey: string | null;
+}
+
 /**
- * Applies the owner's profile edit, bumps the version and tells every subscriber.
- * Returns the owner's view of the stored creator.
+ * Applies the owner's profile edit, bumps the version and appends `creator_updated`, in one
+ * immediate transaction. A stale `baseVersion` changes nothing and answers 409 with the
+ * stored copy, so the client can re-apply its edit on top. Answers `{ creator, editId,
+ * eventId }`; a repeat with the same idempotency key gets the first answer again.
  */
 export async function updateProfile(
 	id: string,
 	user: SessionUser,
-	patch: ProfilePatch,
-	editId: string | undefined
-): Promise<Creator> {
-	const db = await getDb();
+	write: ProfileWrite
+): Promise<WriteAnswer> {
+	const { patch, editId, baseVersion } = write;
 
-	const owner = await db.transaction().execute(async (trx) => {
-		await requireOwnedCreator(trx, id, user);
+	return keyedWrite(user, write.idempotencyKey, `PATCH ${id}`, async (trx) => {
+		const row = await requireOwnedCreator(trx, id, user);
+		if (baseVersion !== undefined && row.version !== baseVersion) {
+			throw new ApiError(
+				409,
+				`This profile changed since version ${baseVersion}; it is now at version ${row.version}.`,
+				undefined,
+				{ creator: await findCreator(id, user, trx) }
+			);
+		}
 
 		await trx
 			.updateTable('creators')
-			.set((eb) => ({
+			.set({
 				...(patch.nickname !== undefined && { nickname: patch.nickname }),
 				...(patch.bio !== undefined && { bio: patch.bio }),
-				version: eb('version', '+', 1),
+				version: row.version + 1,
 				updated_at: new Date().toISOString()
-			}))
+			})
 			.where('id', '=', id)
+			.where('version', '=', row.version)
 			.execute();
 
-		return findCreator(id, user, trx);
-	});
-	if (!owner) throw new ApiError(404, 'There is no creator with this id.');
+		const owner = (await findCreator(id, user, trx)) as Creator;
+		const { earningsCents: _private, ...publicView } = owner;
+		const eventId = await appendEvent(trx, id, 'creator_updated', {
+			creator: publicView,
+			...(editId !== undefined && { editId })
+		});
 
-	const { earningsCents: _private, ...publicView } = owner;
-	await publishEvent(id, 'creator_updated', {
-		creator: publicView,
-		...(editId !== undefined && { editId })
+		return { status: 200, body: { creator: owner, eventId, ...(editId && { editId }) } };
 	});
+}
 
-	return owner;
+/** The creator as `viewer` may see them and the log position that copy reflects. */
+export async function readCreatorAt(
+	id: string,
+	viewer: SessionUser | null
+): Promise<{ creator: Creator; eventId: number }> {
+	const db = await getDb();
+
+	// One connection serves every query, so no write lands between these two reads.
+	return db.connection().execute(async (connection) => {
+		const creator = await findCreator(id, viewer, connection);
+		if (!creator) throw new ApiError(404, 'There is no creator with this id.');
+		return { creator, eventId: await headEventId(connection) };
+	});
 }

@@ -1,8 +1,9 @@
 import type { Creator, FlashSale } from '$lib/shared/protocol';
 import type { SessionUser } from './auth';
 import { findCreator, requireOwnedCreator, toFlashSale } from './creators';
-import { getDb, isUniqueViolation } from './db';
-import { publishEvent } from './events';
+import { getDb, isUniqueViolation, writeTransaction } from './db';
+import { appendEvent, flushEvents } from './events';
+import { keyedWrite } from './idempotency';
 import { ApiError } from './http';
 import { logger } from './logger';
 
@@ -48,20 +49,23 @@ function scheduleEnd(sale: { id: number; ends_at: string }): void {
  * Returns whether this call ended it.
  */
 async function endFlashSale(id: number): Promise<boolean> {
-	const db = await getDb();
-	const ended = await db
-		.updateTable('flash_sales')
-		.set({ ended_at: new Date().toISOString() })
-		.where('id', '=', id)
-		.where('ended_at', 'is', null)
-		.returning(['id', 'creator_id'])
-		.executeTakeFirst();
+	const ended = await writeTransaction(async (trx) => {
+		const row = await trx
+			.updateTable('flash_sales')
+			.set({ ended_at: new Date().toISOString() })
+			.where('id', '=', id)
+			.where('ended_at', 'is', null)
+			.returning(['id', 'creator_id'])
+			.executeTakeFirst();
+		if (row) await appendEvent(trx, row.creator_id, 'flash_sale_ended', { flashSaleId: row.id });
+		return row;
+	});
 
 	clearTimeout(timers().get(id));
 	timers().delete(id);
 	if (!ended) return false;
 
-	await publishEvent(ended.creator_id, 'flash_sale_ended', { flashSaleId: ended.id });
+	await flushEvents();
 	return true;
 }
 
@@ -86,7 +90,8 @@ export async function startFlashSaleScheduler(): Promise<void> {
 export async function createFlashSale(
 	creatorId: string,
 	user: SessionUser,
-	input: { discountPercent: number; durationSeconds: number }
+	input: { discountPercent: number; durationSeconds: number },
+	key: string | null = null
 ): Promise<FlashSale> {
 	const db = await getDb();
 	await requireOwnedCreator(db, creatorId, user);
@@ -103,26 +108,31 @@ export async function createFlashSale(
 
 	const startsAt = new Date();
 	const endsAt = new Date(startsAt.getTime() + input.durationSeconds * 1000);
-	const row = await db
-		.insertInto('flash_sales')
-		.values({
-			creator_id: creatorId,
-			discount_percent: input.discountPercent,
-			starts_at: startsAt.toISOString(),
-			ends_at: endsAt.toISOString()
-		})
-		.returningAll()
-		.executeTakeFirstOrThrow()
-		.catch((error: unknown) => {
-			if (isUniqueViolation(error)) {
-				throw new ApiError(409, 'A flash sale is already running. End it first.');
-			}
-			throw error;
-		});
+	const answer = await keyedWrite(user, key, `POST ${creatorId}/flash-sales`, async (trx) => {
+		const row = await trx
+			.insertInto('flash_sales')
+			.values({
+				creator_id: creatorId,
+				discount_percent: input.discountPercent,
+				starts_at: startsAt.toISOString(),
+				ends_at: endsAt.toISOString()
+			})
+			.returningAll()
+			.executeTakeFirstOrThrow()
+			.catch((error: unknown) => {
+				if (isUniqueViolation(error)) {
+					throw new ApiError(409, 'A flash sale is already running. End it first.');
+				}
+				throw error;
+			});
 
-	scheduleEnd(row);
-	const flashSale = toFlashSale(row);
-	await publishEvent(creatorId, 'flash_sale_created', { flashSale });
+		const flashSale = toFlashSale(row);
+		await appendEvent(trx, creatorId, 'flash_sale_created', { flashSale });
+		return { status: 201, body: { flashSale } };
+	});
+
+	const flashSale = answer.body.flashSale as FlashSale;
+	if (!answer.replayed) scheduleEnd({ id: flashSale.id, ends_at: flashSale.endsAt });
 
 	return flashSale;
 }

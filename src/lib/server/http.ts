@@ -4,14 +4,20 @@ import type { SessionUser } from './auth';
 import { logger } from './logger';
 
 /** What every failed API call answers: a sentence for people, and one per field when useful. */
-export type ApiErrorBody = { message: string; fieldErrors?: Record<string, string> };
+export type ApiErrorBody = {
+	message: string;
+	fieldErrors?: Record<string, string>;
+	[detail: string]: unknown;
+};
 
 /** A failure with the status it should answer; thrown anywhere below a route, answered once. */
 export class ApiError extends Error {
 	constructor(
 		readonly status: number,
 		message: string,
-		readonly fieldErrors?: Record<string, string>
+		readonly fieldErrors?: Record<string, string>,
+		/** More the client needs to act on the failure, e.g. the current copy after a conflict. */
+		readonly details?: Record<string, unknown>
 	) {
 		super(message);
 		this.name = 'ApiError';
@@ -33,7 +39,7 @@ export function apiRoute<E extends RequestEvent>(
 			return await handler(event);
 		} catch (error) {
 			if (error instanceof ApiError) {
-				const body: ApiErrorBody = { message: error.message };
+				const body: ApiErrorBody = { ...error.details, message: error.message };
 				if (error.fieldErrors) body.fieldErrors = error.fieldErrors;
 				return json(body, { status: error.status });
 			}
@@ -87,4 +93,13 @@ export function validate<T>(schema: z.ZodType<T>, input: unknown, status = 422):
 
 	if (Object.keys(fieldErrors).length === 0) throw new ApiError(status, message);
 	throw new ApiError(status, message, fieldErrors);
+}
+
+/** The version in an `If-Match` header: `"7"`, `W/"7"` or `7`; `*` means any version. */
+export function versionFromIfMatch(header: string | null): number | undefined {
+	if (header === null || header.trim() === '*') return undefined;
+
+	const match = /^\s*(?:W\/)?"?(\d+)"?\s*$/.exec(header);
+	if (!match) throw new ApiError(400, 'If-Match must name one version, e.g. "7".');
+	return Number(match[1]);
 }

@@ -1,8 +1,9 @@
 import type { Creator } from '$lib/shared/protocol';
 import type { SessionUser } from './auth';
 import { activeFlashSales, findCreator, isOwner } from './creators';
-import { getDb, isUniqueViolation } from './db';
-import { publishEvent } from './events';
+import { getDb, isUniqueViolation, writeTransaction } from './db';
+import { appendEvent, flushEvents } from './events';
+import { keyedWrite } from './idempotency';
 import { ApiError } from './http';
 
 export type Subscription = {
@@ -23,13 +24,11 @@ export function discountedPrice(priceCents: number, discountPercent: number): nu
  */
 export async function subscribe(
 	creatorId: string,
-	fan: SessionUser
+	fan: SessionUser,
+	key: string | null = null
 ): Promise<{ subscription: Subscription; creator: Creator }> {
-	const db = await getDb();
-
-	const result = await db
-		.transaction()
-		.execute(async (trx) => {
+	const answer = await keyedWrite(fan, key, `POST ${creatorId}/subscriptions`, async (trx) => {
+		const result = await (async () => {
 			const creator = await trx
 				.selectFrom('creators')
 				.selectAll()
@@ -80,8 +79,7 @@ export async function subscribe(
 				creator: view as Creator,
 				totals
 			};
-		})
-		.catch((error: unknown) => {
+		})().catch((error: unknown) => {
 			// Two tabs subscribing at once: the unique index turns the second into a conflict.
 			if (isUniqueViolation(error)) {
 				throw new ApiError(409, 'You are already subscribed to this creator.');
@@ -89,18 +87,22 @@ export async function subscribe(
 			throw error;
 		});
 
-	const { subscriber_count: subscriberCount, earnings_cents: earningsCents } = result.totals;
-	await publishEvent(creatorId, 'new_subscription', { subscriberCount });
-	await publishEvent(creatorId, 'earnings_updated', { earningsCents });
+		const { subscriber_count: subscriberCount, earnings_cents: earningsCents } = result.totals;
+		await appendEvent(trx, creatorId, 'new_subscription', { subscriberCount });
+		await appendEvent(trx, creatorId, 'earnings_updated', { earningsCents });
 
-	return { subscription: result.subscription, creator: result.creator };
+		return {
+			status: 201,
+			body: { subscription: result.subscription, creator: result.creator }
+		};
+	});
+
+	return answer.body as { subscription: Subscription; creator: Creator };
 }
 
 /** Ends `fan`'s active subscription to a creator and announces the new count. */
 export async function unsubscribe(creatorId: string, fan: SessionUser): Promise<Creator> {
-	const db = await getDb();
-
-	const result = await db.transaction().execute(async (trx) => {
+	const result = await writeTransaction(async (trx) => {
 		const active = await trx
 			.selectFrom('subscriptions')
 			.select('id')
@@ -123,13 +125,12 @@ export async function unsubscribe(creatorId: string, fan: SessionUser): Promise<
 			.returning('subscriber_count')
 			.executeTakeFirstOrThrow();
 
-		const view = await findCreator(creatorId, fan, trx);
-		return { subscriberCount: subscriber_count, creator: view as Creator };
+		await appendEvent(trx, creatorId, 'subscription_cancelled', {
+			subscriberCount: subscriber_count
+		});
+		return { creator: (await findCreator(creatorId, fan, trx)) as Creator };
 	});
-
-	await publishEvent(creatorId, 'subscription_cancelled', {
-		subscriberCount: result.subscriberCount
-	});
+	await flushEvents();
 
 	return result.creator;
 }

@@ -102,7 +102,12 @@ export const eventFrameSchema = z.discriminatedUnion('event', [
 export type EventFrame = z.infer<typeof eventFrameSchema>;
 
 export const clientFrameSchema = z.discriminatedUnion('type', [
-	z.object({ type: z.literal('subscribe'), creatorId }),
+	z.object({
+		type: z.literal('subscribe'),
+		creatorId,
+		/** Replay this creator's events after this id before live ones (a reconnect). */
+		afterEventId: z.number().int().nonnegative().optional()
+	}),
 	z.object({ type: z.literal('unsubscribe'), creatorId }),
 	z.object({ type: z.literal('resume'), lastEventId: z.number().int().nonnegative() }),
 	z.object({ type: z.literal('ping') })
@@ -119,7 +124,16 @@ export const ERROR_CODES = [
 
 export const serverFrameSchema = z.union([
 	eventFrameSchema,
-	z.object({ type: z.literal('subscribed'), creatorId }),
+	/** `lastEventId`: the newest event in the log when the subscription started. */
+	z.object({
+		type: z.literal('subscribed'),
+		creatorId,
+		lastEventId: z.number().int().nonnegative().optional()
+	}),
+	/** The missed events are no longer in the log: reload the creator over HTTP. */
+	z.object({ type: z.literal('resync'), creatorId, lastEventId: z.number().int().nonnegative() }),
+	/** The server is restarting or overloaded: wait at least this long before reconnecting. */
+	z.object({ type: z.literal('retryAfter'), ms: z.number().int().nonnegative() }),
 	z.object({ type: z.literal('unsubscribed'), creatorId }),
 	z.object({ type: z.literal('error'), code: z.enum(ERROR_CODES), message: z.string() }),
 	z.object({ type: z.literal('pong') })

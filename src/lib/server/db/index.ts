@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, sql, SqliteDialect } from 'kysely';
 import { databasePath } from '../config';
 import { logger } from '../logger';
 import { migrationProvider } from './migrations';
@@ -15,7 +15,16 @@ export type { Database } from './schema';
  * separate module instances; both must use one connection, not two.
  */
 const DB_KEY = Symbol.for('creatordata.db');
-type DbHolder = { [DB_KEY]?: Promise<Kysely<Database>> };
+const HEAD_KEY = Symbol.for('creatordata.db.headAtOpen');
+type DbHolder = { [DB_KEY]?: Promise<Kysely<Database>>; [HEAD_KEY]?: number };
+
+/**
+ * The newest event id when this process opened the database. Events after it are this
+ * process's to deliver; older ones reached clients before a restart, or reach them by resume.
+ */
+export function eventHeadAtOpen(): number {
+	return (globalThis as DbHolder)[HEAD_KEY] ?? 0;
+}
 
 /**
  * The database, opened, migrated and seeded on first use. Nothing touches the disk at
@@ -43,8 +52,9 @@ async function openDatabase(): Promise<Kysely<Database>> {
 	sqlite.pragma('journal_mode = WAL');
 	sqlite.pragma('busy_timeout = 5000');
 	sqlite.pragma('foreign_keys = ON');
-	// NORMAL is durable across application crashes in WAL mode; only power loss can drop a commit.
-	sqlite.pragma('synchronous = NORMAL');
+	// FULL syncs the WAL at every commit, so an answered write survives a crash of the process
+	// and of the machine alike.
+	sqlite.pragma('synchronous = FULL');
 
 	const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
 
@@ -68,6 +78,12 @@ async function openDatabase(): Promise<Kysely<Database>> {
 		logger.info({ path }, 'seeded a new database');
 	}
 
+	const head = await db
+		.selectFrom('events')
+		.select((eb) => eb.fn.max('id').as('head'))
+		.executeTakeFirst();
+	(globalThis as DbHolder)[HEAD_KEY] = Number(head?.head ?? 0);
+
 	return db;
 }
 
@@ -78,4 +94,28 @@ export function isUniqueViolation(error: unknown): boolean {
 		'code' in error &&
 		(error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
 	);
+}
+
+/**
+ * Runs `work` in an immediate transaction: the write lock is taken at `begin`, so a second
+ * writer (another process on the same file) waits up to the busy timeout instead of failing
+ * half-way with SQLITE_BUSY. Resolves only after the commit, i.e. once the write is durable.
+ *
+ * @example
+ * const row = await writeTransaction((trx) => trx.updateTable('creators').set({ bio: '' }).execute());
+ */
+export async function writeTransaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+	const db = await getDb();
+
+	return db.connection().execute(async (connection) => {
+		await sql`begin immediate`.execute(connection);
+		try {
+			const result = await work(connection);
+			await sql`commit`.execute(connection);
+			return result;
+		} catch (error) {
+			await sql`rollback`.execute(connection);
+			throw error;
+		}
+	});
 }

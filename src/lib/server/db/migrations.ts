@@ -102,6 +102,29 @@ const migrations: Record<string, Migration> = {
 				.columns(['creator_id', 'id'])
 				.execute();
 		}
+	},
+	'002_idempotent_writes_and_event_retention': {
+		async up(db: Kysely<unknown>) {
+			await db.schema
+				.createTable('idempotent_writes')
+				.addColumn('user_id', 'integer', (col) =>
+					col.notNull().references('users.id').onDelete('cascade')
+				)
+				.addColumn('key', 'text', (col) => col.notNull())
+				.addColumn('scope', 'text', (col) => col.notNull())
+				.addColumn('status', 'integer', (col) => col.notNull())
+				.addColumn('body', 'text', (col) => col.notNull())
+				.addColumn('created_at', 'text', (col) => col.notNull())
+				.addPrimaryKeyConstraint('idempotent_writes_pk', ['user_id', 'key'])
+				.execute();
+
+			await db.schema
+				.createTable('event_log_state')
+				.addColumn('id', 'integer', (col) => col.primaryKey().check(sql`id = 1`))
+				.addColumn('pruned_through', 'integer', (col) => col.notNull().defaultTo(0))
+				.execute();
+			await sql`insert into event_log_state (id, pruned_through) values (1, 0)`.execute(db);
+		}
 	}
 };
 

@@ -59,6 +59,24 @@ export interface EventsTable {
 	created_at: Timestamp;
 }
 
+/** The first answer of each keyed write, replayed when the same key is sent again. */
+export interface IdempotentWritesTable {
+	user_id: number;
+	key: string;
+	/** Method and path, so a key reused for a different request is refused, not replayed. */
+	scope: string;
+	status: number;
+	/** The answer's JSON body. */
+	body: string;
+	created_at: Timestamp;
+}
+
+/** One row: the highest event id removed from the log by retention (0 before any removal). */
+export interface EventLogStateTable {
+	id: number;
+	pruned_through: number;
+}
+
 export interface Database {
 	users: UsersTable;
 	creators: CreatorsTable;
@@ -66,6 +84,8 @@ export interface Database {
 	flash_sales: FlashSalesTable;
 	sessions: SessionsTable;
 	events: EventsTable;
+	idempotent_writes: IdempotentWritesTable;
+	event_log_state: EventLogStateTable;
 }
 
 export type CreatorRow = Selectable<CreatorsTable>;

@@ -14,6 +14,10 @@ export type Client = {
 	/** Frames received in the current one-second window, for the rate limit. */
 	windowStart: number;
 	windowCount: number;
+	/** Frames are handled one after another, so a subscribe is done before the next frame starts. */
+	queue: Promise<void>;
+	/** While missed events are replayed, live ones wait here so nothing overtakes the replay. */
+	held: EventFrame[] | null;
 };
 
 /** A subscriber this far behind is not reading; dropping it protects everyone else's memory. */
@@ -79,7 +83,8 @@ export class Hub {
 		for (const client of room) {
 			// Ownership is checked now, not at subscribe time, so it follows the socket's user.
 			if (!Hub.mayReceive(client, frame)) continue;
-			sendRaw(client, payload);
+			if (client.held) client.held.push(frame);
+			else sendRaw(client, payload);
 		}
 	}
 }

@@ -16,11 +16,19 @@ import {
 import { findSession, SESSION_COOKIE, type Session } from '../auth';
 import { allowedOrigins } from '../config';
 import { creatorExists } from '../creators';
-import { eventsSince, getEventBus } from '../events';
+import { getDb } from '../db';
+import { getEventBus, headEventId, resumeFrom } from '../events';
 import { logger } from '../logger';
 import { Hub, send, type Client } from './hub';
 
-const HEARTBEAT_MS = 30_000;
+/** How often sockets are pinged; one that has not answered the previous ping is dropped. */
+function heartbeatMs(): number {
+	const configured = Number(process.env.SOCKET_HEARTBEAT_MS);
+
+	return Number.isInteger(configured) && configured > 0 ? configured : 30_000;
+}
+/** How long a client should wait before reconnecting after this server closes for a restart. */
+const RESTART_RETRY_MS = 1_000;
 /** Frames a socket may send per second before it is told to slow down. */
 const MAX_FRAMES_PER_SECOND = 30;
 /** Events replayed per `resume`; a client further behind resumes again from the last one. */
@@ -63,7 +71,7 @@ function state(): RealtimeState {
 		clientTracking: false
 	});
 	const stopListening = getEventBus().subscribe((frame) => hub.deliver(frame));
-	const heartbeat = setInterval(() => checkHeartbeats(hub), HEARTBEAT_MS);
+	const heartbeat = setInterval(() => checkHeartbeats(hub), heartbeatMs());
 	heartbeat.unref();
 
 	const created = { wss, hub, heartbeat, stopListening, closing: false };
@@ -151,7 +159,9 @@ function onConnection(hub: Hub, socket: WebSocket, session: Session | null): voi
 		creators: new Set(),
 		alive: true,
 		windowStart: 0,
-		windowCount: 0
+		windowCount: 0,
+		queue: Promise.resolve(),
+		held: null
 	};
 	hub.add(client);
 	logger.info({ user: client.user?.id ?? null, sockets: hub.clients.size }, 'socket connected');
@@ -187,10 +197,13 @@ function onConnection(hub: Hub, socket: WebSocket, session: Session | null): voi
 			return;
 		}
 
-		handleFrame(hub, client, parsed.frame).catch((error: unknown) => {
-			logger.error({ err: error, frame: parsed.frame.type }, 'socket frame failed');
-			socket.close(1011, 'The server could not handle that message.');
-		});
+		client.queue = client.queue.then(() =>
+			handleFrame(hub, client, parsed.frame).catch((error: unknown) => {
+				client.held = null;
+				logger.error({ err: error, frame: parsed.frame.type }, 'socket frame failed');
+				socket.close(1011, 'The server could not handle that message.');
+			})
+		);
 	});
 }
 
@@ -235,8 +248,7 @@ async function handleFrame(hub: Hub, client: Client, frame: ClientFrame): Promis
 				});
 				return;
 			}
-			hub.join(client, frame.creatorId);
-			send(client, { type: 'subscribed', creatorId: frame.creatorId });
+			await subscribeFrom(hub, client, frame.creatorId, frame.afterEventId);
 			return;
 
 		case 'unsubscribe':
@@ -245,12 +257,55 @@ async function handleFrame(hub: Hub, client: Client, frame: ClientFrame): Promis
 			return;
 
 		case 'resume': {
-			const missed = await eventsSince(frame.lastEventId, [...client.creators], RESUME_LIMIT);
-			for (const event of missed) {
-				if (Hub.mayReceive(client, event)) send(client, event);
+			const missed = await resumeFrom(frame.lastEventId, [...client.creators], RESUME_LIMIT);
+			if (missed.kind === 'events') {
+				for (const event of missed.events) {
+					if (Hub.mayReceive(client, event)) send(client, event);
+				}
 			}
 			return;
 		}
+	}
+}
+
+/**
+ * Joins a creator's room. With `afterEventId` (a reconnect) the events the client missed are
+ * replayed first, oldest first; live events that arrive meanwhile are held and sent after
+ * them, so the client sees every event once and in order. When the log no longer has what
+ * was missed, the client is told to reload instead.
+ */
+async function subscribeFrom(
+	hub: Hub,
+	client: Client,
+	creatorId: string,
+	afterEventId: number | undefined
+): Promise<void> {
+	client.held = [];
+	hub.join(client, creatorId);
+
+	try {
+		const lastEventId = await headEventId(await getDb());
+		send(client, { type: 'subscribed', creatorId, lastEventId });
+
+		let sentThrough = 0;
+		if (afterEventId !== undefined) {
+			const missed = await resumeFrom(afterEventId, [creatorId], RESUME_LIMIT);
+			if (missed.kind === 'resync') {
+				send(client, { type: 'resync', creatorId, lastEventId });
+			} else {
+				for (const event of missed.events) {
+					if (Hub.mayReceive(client, event)) send(client, event);
+					sentThrough = event.id;
+				}
+			}
+		}
+
+		// A held event the replay already carried is skipped; other creators' events all go out.
+		for (const event of client.held) {
+			if (event.creatorId !== creatorId || event.id > sentThrough) send(client, event);
+		}
+	} finally {
+		client.held = null;
 	}
 }
 
@@ -295,7 +350,10 @@ export function shutdown(): void {
 	realtime.closing = true;
 	clearInterval(realtime.heartbeat);
 	realtime.stopListening();
-	for (const client of realtime.hub.clients) client.socket.close(1001, 'The server is restarting.');
+	for (const client of realtime.hub.clients) {
+		send(client, { type: 'retryAfter', ms: RESTART_RETRY_MS });
+		client.socket.close(1001, 'The server is restarting.');
+	}
 	realtime.wss.close();
 }
 

@@ -2,6 +2,7 @@ import { json } from '@sveltejs/kit';
 import { z } from 'zod';
 import { createFlashSale } from '$lib/server/flash-sales';
 import { apiRoute, readJson, requireUser, validate } from '$lib/server/http';
+import { idempotencyKey } from '$lib/server/idempotency';
 import { requireOwnedCreator } from '$lib/server/creators';
 import { getDb } from '$lib/server/db';
 import type { RequestHandler } from './$types';
@@ -26,5 +27,8 @@ export const POST: RequestHandler = apiRoute(async ({ params, locals, request })
 	await requireOwnedCreator(await getDb(), params.id, user);
 
 	const input = validate(flashSaleInputSchema, await readJson(request));
-	return json({ flashSale: await createFlashSale(params.id, user, input) }, { status: 201 });
+	return json(
+		{ flashSale: await createFlashSale(params.id, user, input, idempotencyKey(request)) },
+		{ status: 201 }
+	);
 });

@@ -1,6 +1,7 @@
 import { json } from '@sveltejs/kit';
 import { readCreator } from '$lib/server/creators';
 import { apiRoute, requireUser } from '$lib/server/http';
+import { idempotencyKey } from '$lib/server/idempotency';
 import { isSubscribed, subscribe, unsubscribe } from '$lib/server/subscriptions';
 import type { RequestHandler } from './$types';
 
@@ -11,9 +12,9 @@ export const GET: RequestHandler = apiRoute(async ({ params, locals }) => {
 	return json({ subscribed: await isSubscribed(params.id, user) });
 });
 
-export const POST: RequestHandler = apiRoute(async ({ params, locals }) => {
+export const POST: RequestHandler = apiRoute(async ({ params, locals, request }) => {
 	const user = requireUser(locals);
-	return json(await subscribe(params.id, user), { status: 201 });
+	return json(await subscribe(params.id, user, idempotencyKey(request)), { status: 201 });
 });
 
 export const DELETE: RequestHandler = apiRoute(async ({ params, locals }) => {
