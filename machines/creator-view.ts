@@ -5,6 +5,8 @@ import type { Creator, EventFrame, ProfilePatch } from '../src/lib/shared/protoc
 export interface PendingEdit {
 	id: string;
 	patch: ProfilePatch;
+	/** How many times the edit was re-applied on a newer server copy after a conflict. */
+	rebases?: number;
 }
 
 /**
@@ -51,6 +53,28 @@ export function applyEventFrame(creator: Creator, frame: EventFrame): Creator {
 		case 'creator_updated':
 			return pickNewer(creator, frame.data.creator);
 	}
+}
+
+/**
+ * Takes a server copy into the confirmed one. Copies for everyone (events, other tabs) leave
+ * out the owner's earnings; the owner keeps the figure they had instead of losing it.
+ *
+ * @example mergeCopy({ ...alpha, earningsCents: 100 }, publicAlpha).earningsCents // 100
+ */
+export function mergeCopy(current: Creator | null, incoming: Creator): Creator {
+	if (!current || incoming.earningsCents !== undefined || current.earningsCents === undefined) {
+		return incoming;
+	}
+
+	return { ...incoming, earningsCents: current.earningsCents };
+}
+
+/** The event-log position an API answer reflects (`eventId`), or null when it names none. */
+export function readEventId(body: unknown): number | null {
+	if (typeof body !== 'object' || body === null || !('eventId' in body)) return null;
+
+	const { eventId } = body as { eventId: unknown };
+	return typeof eventId === 'number' && Number.isInteger(eventId) ? eventId : null;
 }
 
 /**

@@ -3,18 +3,31 @@
  * and the view that combines them. Edits show at once, are saved one at a time in order, and
  * a refused edit is rolled back alone.
  */
-import { and, assign, sendParent, setup, type DoneActorEvent } from 'xstate';
+import { and, assign, not, sendParent, setup, type DoneActorEvent } from 'xstate';
 import type { Creator, EventFrame, ProfilePatch } from '../src/lib/shared/protocol';
 import {
 	applyEdits,
 	applyEventFrame,
+	mergeCopy,
 	pickNewer,
 	readCreator,
+	readEventId,
 	type PendingEdit
 } from './creator-view';
 import { createId } from './ids';
 import { requestMachine, type RequestOutput } from './request.machine';
 import { errorMessages, type RequestFailure } from './retry-policy';
+
+/** Conflicts one edit may meet (re-applied on the newer copy each time) before it is undone. */
+export const MAX_REBASES = 5;
+
+/** What a person is told when their edit could not be re-applied on a newer copy. */
+export const conflictFailure: RequestFailure = {
+	category: 'conflict',
+	status: 409,
+	message:
+		'This profile kept changing elsewhere while your change was being saved, so your change was undone. The latest version is shown.'
+};
 
 export interface CreatorInput {
 	creatorId: string;
@@ -30,6 +43,8 @@ export interface CreatorContext {
 	error: RequestFailure | null;
 	/** The last edit the server confirmed. */
 	lastEditId: string | null;
+	/** The newest event-log id `confirmed` reflects; older events never change it again. */
+	eventCursor: number;
 }
 
 export type CreatorEvent =
@@ -69,6 +84,26 @@ function incomingCreator(event: CreatorEvent): { creator: Creator; editId?: stri
 	return null;
 }
 
+/** The current copy a 409 answer carries, or null for any other answer. */
+function conflictCopy(event: CreatorEvent): Creator | null {
+	const output = outputOf(event);
+	if (!output || output.ok || output.failure.status !== 409) return null;
+
+	return readCreator(output.body);
+}
+
+/** The log position an answer or a server event brings, or null. */
+function eventIdOf(event: CreatorEvent): number | null {
+	if (event.type === 'creator.serverEvent') return event.frame.id;
+
+	const output = outputOf(event);
+	return output?.ok ? readEventId(output.body) : null;
+}
+
+function advance(cursor: number, event: CreatorEvent): number {
+	return Math.max(cursor, eventIdOf(event) ?? 0);
+}
+
 export const creatorMachine = setup({
 	types: {
 		input: {} as CreatorInput,
@@ -85,6 +120,20 @@ export const creatorMachine = setup({
 
 			return output !== null && !output.ok && output.failure.status === 401;
 		},
+		isConflict: ({ event }) => conflictCopy(event) !== null,
+		canRebase: ({ context }) => (context.pending[0]?.rebases ?? 0) < MAX_REBASES,
+		isNewEvent: ({ context, event }) =>
+			event.type !== 'creator.serverEvent' || event.frame.id > context.eventCursor,
+		settlesHeadEdit: ({ context, event }) => {
+			const incoming = incomingCreator(event);
+
+			return (
+				incoming !== null &&
+				incoming.editId !== undefined &&
+				incoming.editId === context.pending[0]?.id &&
+				(event.type !== 'creator.serverEvent' || event.frame.id > context.eventCursor)
+			);
+		},
 		hasQueuedEdits: ({ context }) => context.pending.length > 1,
 		hasPendingEdits: ({ context }) => context.pending.length > 0,
 		isCurrentOrNewer: ({ context, event }) => {
@@ -94,7 +143,8 @@ export const creatorMachine = setup({
 				incoming !== null && pickNewer(context.confirmed, incoming.creator) === incoming.creator
 			);
 		},
-		hasData: ({ context }) => context.confirmed !== null
+		hasData: ({ context }) => context.confirmed !== null,
+		isIncomingCopy: ({ event }) => incomingCreator(event) !== null
 	},
 	actions: {
 		queueEdit: assign(({ context, event }) => {
@@ -107,7 +157,12 @@ export const creatorMachine = setup({
 		takeServerCopy: assign(({ context, event }) => {
 			const confirmed = pickNewer(context.confirmed, answeredCreator(event) as Creator);
 
-			return { confirmed, view: applyEdits(confirmed, context.pending), error: null };
+			return {
+				confirmed,
+				view: applyEdits(confirmed, context.pending),
+				error: null,
+				eventCursor: advance(context.eventCursor, event)
+			};
 		}),
 		confirmHeadEdit: assign(({ context, event }) => {
 			const confirmed = pickNewer(context.confirmed, answeredCreator(event) as Creator);
@@ -117,8 +172,36 @@ export const creatorMachine = setup({
 				confirmed,
 				pending,
 				view: applyEdits(confirmed, pending),
-				lastEditId: committed?.id ?? null
+				lastEditId: committed?.id ?? null,
+				eventCursor: advance(context.eventCursor, event)
 			};
+		}),
+		settleHeadFromCopy: assign(({ context, event }) => {
+			const incoming = incomingCreator(event) as { creator: Creator };
+			const confirmed = pickNewer(context.confirmed, mergeCopy(context.confirmed, incoming.creator));
+			const [committed, ...pending] = context.pending;
+
+			return {
+				confirmed,
+				pending,
+				view: applyEdits(confirmed, pending),
+				lastEditId: committed?.id ?? null,
+				eventCursor: advance(context.eventCursor, event)
+			};
+		}),
+		rebaseHeadEdit: assign(({ context, event }) => {
+			const current = conflictCopy(event) as Creator;
+			const confirmed = pickNewer(context.confirmed, mergeCopy(context.confirmed, current));
+			const [head, ...rest] = context.pending;
+			const pending = [{ ...head, rebases: (head.rebases ?? 0) + 1 }, ...rest];
+
+			return { confirmed, pending, view: applyEdits(confirmed, pending) };
+		}),
+		takeConflictCopy: assign(({ context, event }) => {
+			const current = conflictCopy(event) as Creator;
+			const confirmed = pickNewer(context.confirmed, mergeCopy(context.confirmed, current));
+
+			return { confirmed, view: applyEdits(confirmed, context.pending), error: conflictFailure };
 		}),
 		recordError: assign({
 			error: ({ event }) => {
@@ -148,15 +231,25 @@ export const creatorMachine = setup({
 			const pending = context.pending.filter(
 				(edit, index) => index === 0 || edit.id !== incoming.editId
 			);
+			const confirmed = mergeCopy(context.confirmed, incoming.creator);
 
-			return { confirmed: incoming.creator, pending, view: applyEdits(incoming.creator, pending) };
+			return {
+				confirmed,
+				pending,
+				view: applyEdits(confirmed, pending),
+				eventCursor: advance(context.eventCursor, event)
+			};
 		}),
 		applyServerEvent: assign(({ context, event }) => {
 			if (event.type !== 'creator.serverEvent' || !context.confirmed) return {};
 
 			const confirmed = applyEventFrame(context.confirmed, event.frame);
 
-			return { confirmed, view: applyEdits(confirmed, context.pending) };
+			return {
+				confirmed,
+				view: applyEdits(confirmed, context.pending),
+				eventCursor: advance(context.eventCursor, event)
+			};
 		}),
 		dismissError: assign({ error: null }),
 		notifyCommitted: sendParent(({ context }): CreatorParentEvent => ({
@@ -175,7 +268,8 @@ export const creatorMachine = setup({
 		pending: [],
 		view: input.snapshot ?? null,
 		error: null,
-		lastEditId: null
+		lastEditId: null,
+		eventCursor: 0
 	}),
 	initial: 'checkingSnapshot',
 	on: {
@@ -190,13 +284,18 @@ export const creatorMachine = setup({
 		},
 		'creator.serverEvent': [
 			{
+				description:
+					'An event this copy already reflects (by log id): ignored, so nothing flickers back.',
+				guard: not('isNewEvent')
+			},
+			{
 				description: 'A `creator_updated` event carries a full copy, handled like a remote update.',
 				guard: 'isCurrentOrNewer',
 				actions: 'takeRemoteCopy'
 			},
 			{
 				description: 'Earnings, subscribers or a flash sale changed on the server.',
-				guard: 'hasData',
+				guard: and(['hasData', not('isIncomingCopy')]),
 				actions: 'applyServerEvent'
 			}
 		]
@@ -300,7 +399,14 @@ export const creatorMachine = setup({
 				input: ({ context }) => ({
 					method: 'PATCH',
 					url: creatorUrl(context.creatorId),
-					body: { ...context.pending[0]?.patch, editId: context.pending[0]?.id }
+					// The edit id doubles as the idempotency key: a retry of a write whose answer
+					// was lost gets the first answer back instead of writing twice.
+					headers: { 'idempotency-key': context.pending[0]?.id ?? '' },
+					body: {
+						...context.pending[0]?.patch,
+						editId: context.pending[0]?.id,
+						baseVersion: context.confirmed?.version
+					}
 				}),
 				onDone: [
 					{
@@ -317,6 +423,20 @@ export const creatorMachine = setup({
 						actions: ['confirmHeadEdit', 'notifyCommitted']
 					},
 					{
+						description:
+							'Refused as stale (409): take the newer copy and save the edit again on top of it.',
+						guard: and(['isConflict', 'canRebase']),
+						target: 'committing',
+						reenter: true,
+						actions: 'rebaseHeadEdit'
+					},
+					{
+						description: 'Stale again and again: undo this edit and show the latest copy.',
+						guard: 'isConflict',
+						target: 'reverting',
+						actions: 'takeConflictCopy'
+					},
+					{
 						description: 'Refused because the session ended (401): ask the person to sign in.',
 						guard: 'sessionExpired',
 						target: 'reverting',
@@ -326,6 +446,22 @@ export const creatorMachine = setup({
 				]
 			},
 			on: {
+				'creator.serverEvent': [
+					{
+						description:
+							'The event of the edit being saved arrived before its answer: it settles the edit, and the answer is dropped.',
+						guard: and(['settlesHeadEdit', 'hasQueuedEdits']),
+						target: 'committing',
+						reenter: true,
+						actions: ['settleHeadFromCopy', 'notifyCommitted']
+					},
+					{
+						description: 'The event of the last pending edit settles it.',
+						guard: 'settlesHeadEdit',
+						target: 'idle',
+						actions: ['settleHeadFromCopy', 'notifyCommitted']
+					}
+				],
 				'creator.edit': {
 					description: 'Queue the edit behind the one being saved.',
 					actions: 'queueEdit'

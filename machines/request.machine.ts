@@ -16,7 +16,7 @@ import {
 
 export type RequestOutput =
 	| { ok: true; status: number; body: unknown }
-	| { ok: false; failure: RequestFailure; attempts: number };
+	| { ok: false; failure: RequestFailure; attempts: number; body: unknown };
 
 export interface RequestContext {
 	request: HttpRequest;
@@ -24,7 +24,9 @@ export interface RequestContext {
 	retries: number;
 	lastFailure: RequestFailure | null;
 	lastResponse: HttpResponse | null;
-	/** The longest `Retry-After` the server asked for on the last failure. */
+	/** The body of the last refused answer, e.g. the current copy sent with a 409. */
+	lastFailureBody: unknown;
+	/** The `Retry-After` the server asked for on the last failure. */
 	retryAfterMs: number | null;
 }
 
@@ -69,14 +71,12 @@ export const requestMachine = setup({
 			lastResponse: ({ event }) =>
 				event.type === 'xstate.done.actor.performRequest' ? event.output : null
 		}),
-		recordFailure: assign({
-			lastFailure: ({ event }) =>
-				toFailure(
-					statusOf(event),
-					event.type === 'xstate.done.actor.performRequest' ? event.output.body : null
-				)
+		recordFailure: assign(({ event }) => {
+			const body = event.type === 'xstate.done.actor.performRequest' ? event.output.body : null;
+
+			return { lastFailure: toFailure(statusOf(event), body), lastFailureBody: body };
 		}),
-		recordTimeout: assign({ lastFailure: () => toFailure(null, null) }),
+		recordTimeout: assign({ lastFailure: () => toFailure(null, null), lastFailureBody: null }),
 		recordRetryAfter: assign({
 			retryAfterMs: ({ event }) =>
 				event.type === 'xstate.done.actor.performRequest' ? (event.output.retryAfterMs ?? null) : null
@@ -95,6 +95,7 @@ export const requestMachine = setup({
 		retries: 0,
 		lastFailure: null,
 		lastResponse: null,
+		lastFailureBody: null,
 		retryAfterMs: null
 	}),
 	initial: 'attempting',
@@ -181,6 +182,7 @@ export const requestMachine = setup({
 			: {
 					ok: false,
 					failure: context.lastFailure ?? toFailure(null, null),
-					attempts: context.retries + 1
+					attempts: context.retries + 1,
+					body: context.lastFailureBody
 				}
 });

@@ -14,6 +14,7 @@ import {
 	type ActorRefFrom
 } from 'xstate';
 import type { Creator, EventFrame, TabMessage } from '../src/lib/shared/protocol';
+import { connectivity, type ConnectivityEvent } from './adapters/connectivity';
 import { creatorMachine, type CreatorParentEvent } from './creator.machine';
 import { createId } from './ids';
 import { socketMachine, type SocketParentEvent } from './socket.machine';
@@ -46,7 +47,7 @@ export type RootEvent =
 	| { type: 'socket.connect' }
 	| { type: 'socket.disconnect' }
 	| { type: 'socket.reconnect' }
-	| { type: 'socket.online' }
+	| ConnectivityEvent
 	/** The force-sync button; tabSync reports back with `origin: 'tabSync'`. */
 	| { type: 'tab.forceSync'; origin?: undefined }
 	| CreatorParentEvent
@@ -64,6 +65,8 @@ function creatorIdOf(event: RootEvent): string | null {
 			return event.creatorId;
 		case 'socket.event':
 			return event.frame.creatorId;
+		case 'socket.resync':
+			return event.creatorId;
 		case 'tab.received':
 			return event.message.type === 'creator.state' ? event.message.creator.id : null;
 		default:
@@ -81,7 +84,12 @@ export const rootMachine = setup({
 		context: {} as RootContext,
 		events: {} as RootEvent
 	},
-	actors: { creator: creatorMachine, socket: socketMachine, tabSync: tabSyncMachine },
+	actors: {
+		creator: creatorMachine,
+		socket: socketMachine,
+		tabSync: tabSyncMachine,
+		connectivity
+	},
 	guards: {
 		connectOnStart: ({ context }) => context.connectOnStart,
 		isTracked: ({ context, event }) => {
@@ -172,6 +180,10 @@ export const rootMachine = setup({
 				});
 			}
 		}),
+		refreshCreator: sendTo(
+			({ context, event }) => context.creators[creatorIdOf(event) as string],
+			{ type: 'creator.refresh' as const }
+		),
 		refreshAllCreators: enqueueActions(({ context, enqueue }) => {
 			for (const actor of Object.values(context.creators)) {
 				enqueue.sendTo(actor, { type: 'creator.refresh' });
@@ -196,7 +208,8 @@ export const rootMachine = setup({
 	}),
 	invoke: [
 		{ id: 'socket', src: 'socket', input: ({ context }) => ({ url: context.socketUrl }) },
-		{ id: 'tabSync', src: 'tabSync', input: ({ context }) => ({ tabId: context.tabId }) }
+		{ id: 'tabSync', src: 'tabSync', input: ({ context }) => ({ tabId: context.tabId }) },
+		{ id: 'connectivity', src: 'connectivity' }
 	],
 	initial: 'starting',
 	states: {
@@ -236,6 +249,11 @@ export const rootMachine = setup({
 					description: 'A server event for a followed creator.',
 					guard: 'isTracked',
 					actions: 'routeServerEvent'
+				},
+				'socket.resync': {
+					description: 'The event log cannot replay what this creator missed: reload it.',
+					guard: 'isTracked',
+					actions: 'refreshCreator'
 				},
 				'socket.reopened': {
 					description: 'The socket is back after an outage: re-read what may have been missed.',
@@ -283,7 +301,9 @@ export const rootMachine = setup({
 				'socket.connect': { description: 'Open the socket.', actions: 'forwardToSocket' },
 				'socket.disconnect': { description: 'Close the socket.', actions: 'forwardToSocket' },
 				'socket.reconnect': { description: 'Reconnect now.', actions: 'forwardToSocket' },
-				'socket.online': { description: 'The browser is online again.', actions: 'forwardToSocket' }
+				'socket.online': { description: 'The browser is online again.', actions: 'forwardToSocket' },
+				'socket.offline': { description: 'The browser went offline.', actions: 'forwardToSocket' },
+				'socket.visible': { description: 'The tab came into view.', actions: 'forwardToSocket' }
 			}
 		}
 	}

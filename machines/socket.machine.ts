@@ -1,20 +1,38 @@
 /**
- * The tab's one WebSocket: connects on request, re-subscribes after every (re)connect, backs
- * off exponentially when the connection drops, and gives up after `maxAttempts` reconnects
- * until asked again. The app keeps working over HTTP while it is down.
+ * The tab's one WebSocket: connects on request, re-subscribes after every (re)connect asking
+ * for the events it missed, backs off with full jitter when the connection drops, and gives
+ * up after `maxAttempts` reconnects until asked again; while given up it polls the event log
+ * over HTTP. A silent connection is noticed by a heartbeat; an offline browser spends no
+ * attempts.
  */
 import { assertEvent, assign, enqueueActions, sendParent, sendTo, setup } from 'xstate';
 import {
 	parseFrame,
 	serverFrameSchema,
 	type ClientFrame,
-	type EventFrame
+	type EventFrame,
+	type ServerFrame
 } from '../src/lib/shared/protocol';
+import type { ConnectivityEvent } from './adapters/connectivity';
+import { pollEvents, type PollResult } from './adapters/event-poll';
 import { connection, type ConnectionEvent } from './adapters/websocket';
 import { reconnectDelay } from './backoff';
 
 /** Close code the server uses when the session ended or the socket is not allowed. */
 export const POLICY_VIOLATION = 1008;
+
+/** The code this tab reports when it drops a connection that stopped answering. */
+export const SILENT_CONNECTION = 4000;
+
+export const heartbeat = {
+	/** Quiet this long, the tab pings the server. */
+	intervalMs: 20_000,
+	/** No frame at all this long after the ping: the connection is dead. */
+	timeoutMs: 10_000
+};
+
+/** How often the event log is polled over HTTP while the socket has given up. */
+export const POLL_INTERVAL_MS = 5_000;
 
 export interface SocketInput {
 	url: string;
@@ -30,26 +48,37 @@ export interface SocketContext {
 	maxAttempts: number;
 	lastCloseCode: number | null;
 	lastError: string | null;
-	/** The id of the last event frame received. */
-	lastEventId: number;
+	/** The id of the last event applied, per creator: where a reconnect resumes from. */
+	cursors: Record<string, number>;
+	/** The server asked to wait at least this long before the next reconnect. */
+	retryAfterMs: number | null;
 	/** Successful opens so far; any after the first is a reconnect. */
 	opens: number;
+	/** What the browser last said about the network. */
+	online: boolean;
 }
 
 export type SocketEvent =
 	| { type: 'socket.connect' }
 	| { type: 'socket.disconnect' }
 	| { type: 'socket.reconnect' }
-	| { type: 'socket.online' }
+	| ConnectivityEvent
 	| { type: 'socket.subscribe'; creatorId: string }
 	| { type: 'socket.unsubscribe'; creatorId: string }
 	| ConnectionEvent
-	/** Raised by the chart itself once a message parsed as an event frame. */
-	| { type: 'socket.eventReceived'; frame: EventFrame };
+	/** Raised by the chart itself once a message parsed as a server frame. */
+	| { type: 'socket.eventReceived'; frame: EventFrame }
+	| { type: 'socket.subscribed'; creatorId: string; lastEventId?: number }
+	| { type: 'socket.resyncRequired'; creatorId: string; lastEventId: number }
+	| { type: 'socket.retryAfter'; ms: number }
+	| { type: 'socket.silent' }
+	| { type: 'xstate.done.actor.pollEvents'; output: PollResult[] };
 
 /** What the socket tells its parent. */
 export type SocketParentEvent =
-	{ type: 'socket.event'; frame: EventFrame } | { type: 'socket.reopened' };
+	| { type: 'socket.event'; frame: EventFrame }
+	| { type: 'socket.reopened' }
+	| { type: 'socket.resync'; creatorId: string };
 
 function subscriptionFrame(event: SocketEvent): ClientFrame | null {
 	if (event.type === 'socket.subscribe') return { type: 'subscribe', creatorId: event.creatorId };
@@ -66,27 +95,57 @@ export function readEventFrame(data: string): EventFrame | null {
 	return parsed.ok && parsed.frame.type === 'event' ? parsed.frame : null;
 }
 
+/** The chart's own event for a server frame it acts on; null for the rest. */
+export function frameEvent(frame: ServerFrame): SocketEvent | null {
+	switch (frame.type) {
+		case 'event':
+			return { type: 'socket.eventReceived', frame };
+		case 'subscribed':
+			return { type: 'socket.subscribed', creatorId: frame.creatorId, lastEventId: frame.lastEventId };
+		case 'resync':
+			return {
+				type: 'socket.resyncRequired',
+				creatorId: frame.creatorId,
+				lastEventId: frame.lastEventId
+			};
+		case 'retryAfter':
+			return { type: 'socket.retryAfter', ms: frame.ms };
+		default:
+			return null;
+	}
+}
+
 export const socketMachine = setup({
 	types: {
 		input: {} as SocketInput,
 		context: {} as SocketContext,
 		events: {} as SocketEvent
 	},
-	actors: { connection },
+	actors: { connection, pollEvents },
 	guards: {
 		closedByPolicy: ({ event }) =>
 			event.type === 'socket.closed' && event.code === POLICY_VIOLATION,
 		hasOpenedBefore: ({ context }) => context.opens > 0,
 		hasAttemptsLeft: ({ context }) => context.attempts < context.maxAttempts,
+		isOffline: ({ context }) => !context.online,
+		hasSubscriptions: ({ context }) => context.subscriptions.length > 0,
 		isNewSubscription: ({ context, event }) =>
 			event.type === 'socket.subscribe' && !context.subscriptions.includes(event.creatorId),
 		isSubscribed: ({ context, event }) =>
-			event.type === 'socket.unsubscribe' && context.subscriptions.includes(event.creatorId)
+			event.type === 'socket.unsubscribe' && context.subscriptions.includes(event.creatorId),
+		isNewEvent: ({ context, event }) =>
+			event.type === 'socket.eventReceived' &&
+			event.frame.id > (context.cursors[event.frame.creatorId] ?? 0)
 	},
 	actions: {
 		resetAttempts: assign({ attempts: 0 }),
 		countAttempt: assign({ attempts: ({ context }) => context.attempts + 1 }),
-		recordOpen: assign({ attempts: 0, lastError: null, opens: ({ context }) => context.opens + 1 }),
+		recordOpen: assign({
+			attempts: 0,
+			lastError: null,
+			retryAfterMs: null,
+			opens: ({ context }) => context.opens + 1
+		}),
 		recordClose: assign(({ event }) => {
 			if (event.type !== 'socket.closed') return {};
 
@@ -95,17 +154,25 @@ export const socketMachine = setup({
 				lastError: event.reason || `The connection closed (code ${event.code}).`
 			};
 		}),
+		recordOnline: assign({ online: true }),
+		recordOffline: assign({ online: false }),
+		recordRetryAfter: assign({
+			retryAfterMs: ({ event }) => (event.type === 'socket.retryAfter' ? event.ms : null)
+		}),
 		addSubscription: assign({
 			subscriptions: ({ context, event }) =>
 				event.type === 'socket.subscribe' && !context.subscriptions.includes(event.creatorId)
 					? [...context.subscriptions, event.creatorId]
 					: context.subscriptions
 		}),
-		removeSubscription: assign({
-			subscriptions: ({ context, event }) =>
-				context.subscriptions.filter(
-					(id) => event.type !== 'socket.unsubscribe' || id !== event.creatorId
-				)
+		removeSubscription: assign(({ context, event }) => {
+			if (event.type !== 'socket.unsubscribe') return {};
+
+			const { [event.creatorId]: _forgotten, ...cursors } = context.cursors;
+			return {
+				subscriptions: context.subscriptions.filter((id) => id !== event.creatorId),
+				cursors
+			};
 		}),
 		sendSubscriptionChange: sendTo('connection', ({ event }) => ({
 			type: 'socket.send' as const,
@@ -113,36 +180,98 @@ export const socketMachine = setup({
 		})),
 		sendAllSubscriptions: enqueueActions(({ context, enqueue }) => {
 			for (const creatorId of context.subscriptions) {
+				const afterEventId = context.cursors[creatorId];
 				enqueue.sendTo('connection', {
 					type: 'socket.send',
-					frame: { type: 'subscribe', creatorId }
+					frame:
+						afterEventId === undefined
+							? { type: 'subscribe', creatorId }
+							: { type: 'subscribe', creatorId, afterEventId }
 				});
 			}
 		}),
+		sendPing: sendTo('connection', { type: 'socket.send', frame: { type: 'ping' } }),
 		readMessage: enqueueActions(({ event, enqueue }) => {
 			if (event.type !== 'socket.message') return;
 
 			// Parsed once here; the chart then handles the frame as its own event.
-			const frame = readEventFrame(event.data);
-			if (frame) enqueue.raise({ type: 'socket.eventReceived', frame });
+			const parsed = parseFrame(serverFrameSchema, event.data);
+			const raised = parsed.ok ? frameEvent(parsed.frame) : null;
+			if (raised) enqueue.raise(raised);
+		}),
+		takePolledEvents: enqueueActions(({ event, enqueue }) => {
+			assertEvent(event, 'xstate.done.actor.pollEvents');
+
+			for (const result of event.output) {
+				if (result.kind === 'resync') {
+					enqueue.raise({ type: 'socket.resyncRequired', ...result });
+					continue;
+				}
+				for (const frame of result.events) enqueue.raise({ type: 'socket.eventReceived', frame });
+				enqueue.raise({
+					type: 'socket.subscribed',
+					creatorId: result.creatorId,
+					lastEventId: result.lastEventId
+				});
+			}
 		}),
 		rememberEventId: assign({
-			lastEventId: ({ context, event }) =>
-				event.type === 'socket.eventReceived' ? event.frame.id : context.lastEventId
+			cursors: ({ context, event }) => {
+				assertEvent(event, 'socket.eventReceived');
+
+				return { ...context.cursors, [event.frame.creatorId]: event.frame.id };
+			}
+		}),
+		/** A subscription's start (or a poll's end) is where resuming continues from. */
+		advanceCursor: assign({
+			cursors: ({ context, event }) => {
+				assertEvent(event, 'socket.subscribed');
+				const current = context.cursors[event.creatorId];
+				if (event.lastEventId === undefined || (current ?? 0) >= event.lastEventId) {
+					return context.cursors;
+				}
+				// A creator first seen here starts at the head; one already followed moves only
+				// when the poll has read everything up to the head.
+				return { ...context.cursors, [event.creatorId]: event.lastEventId };
+			}
+		}),
+		skipToResyncPoint: assign({
+			cursors: ({ context, event }) => {
+				assertEvent(event, 'socket.resyncRequired');
+
+				return { ...context.cursors, [event.creatorId]: event.lastEventId };
+			}
 		}),
 		forwardEvent: sendParent(({ event }): SocketParentEvent => {
 			assertEvent(event, 'socket.eventReceived');
 
 			return { type: 'socket.event', frame: event.frame };
 		}),
-		notifyReopened: sendParent({ type: 'socket.reopened' })
+		notifyResync: sendParent(({ event }): SocketParentEvent => {
+			assertEvent(event, 'socket.resyncRequired');
+
+			return { type: 'socket.resync', creatorId: event.creatorId };
+		}),
+		notifyReopened: sendParent({ type: 'socket.reopened' }),
+		reportSilence: enqueueActions(({ enqueue }) => {
+			enqueue.raise({
+				type: 'socket.closed',
+				code: SILENT_CONNECTION,
+				reason: 'The server stopped answering.'
+			});
+		})
 	},
 	delays: {
-		reconnectDelay: ({ context }) => reconnectDelay(context.attempts)
+		reconnectDelay: ({ context }) =>
+			reconnectDelay(context.attempts, { notBeforeMs: context.retryAfterMs ?? 0 }),
+		heartbeatInterval: () => heartbeat.intervalMs,
+		heartbeatTimeout: () => heartbeat.timeoutMs,
+		pollInterval: () => POLL_INTERVAL_MS
 	}
 }).createMachine({
 	id: 'socket',
-	description: "The tab's one WebSocket, with backoff and a cap on reconnect attempts.",
+	description:
+		"The tab's one WebSocket, with jittered backoff, a cap on reconnects, a heartbeat and HTTP polling once it gives up.",
 	context: ({ input }) => ({
 		url: input.url,
 		subscriptions: [],
@@ -150,8 +279,10 @@ export const socketMachine = setup({
 		maxAttempts: input.maxAttempts ?? 5,
 		lastCloseCode: null,
 		lastError: null,
-		lastEventId: 0,
-		opens: 0
+		cursors: {},
+		retryAfterMs: null,
+		opens: 0,
+		online: true
 	}),
 	initial: 'disconnected',
 	on: {
@@ -166,22 +297,48 @@ export const socketMachine = setup({
 		'socket.disconnect': {
 			description: 'Close the socket (code 1000) and stay closed, e.g. after sign-out.',
 			target: '.disconnected'
-		}
+		},
+		'socket.eventReceived': {
+			description:
+				'An event newer than the last one applied for its creator: remember it and pass it on. Repeats are dropped.',
+			guard: 'isNewEvent',
+			actions: ['rememberEventId', 'forwardEvent']
+		},
+		'socket.subscribed': {
+			description: 'The server confirmed a subscription and said where its log stands.',
+			actions: 'advanceCursor'
+		},
+		'socket.resyncRequired': {
+			description: 'The missed events are gone from the log: the creator reloads over HTTP.',
+			actions: ['skipToResyncPoint', 'notifyResync']
+		},
+		'socket.retryAfter': {
+			description: 'The server is restarting or busy and said how long to stay away.',
+			actions: 'recordRetryAfter'
+		},
+		'socket.online': { description: 'The browser has a network.', actions: 'recordOnline' },
+		'socket.offline': { description: 'The browser lost its network.', actions: 'recordOffline' }
 	},
 	states: {
 		disconnected: {
 			description: 'No socket is open and none will be until asked.',
 			on: {
-				'socket.connect': {
-					description: 'Open the socket.',
-					target: 'active',
-					actions: 'resetAttempts'
-				},
-				'socket.reconnect': {
-					description: 'Open the socket.',
-					target: 'active',
-					actions: 'resetAttempts'
-				}
+				'socket.connect': [
+					{
+						description: 'Asked to open while offline: wait for the network.',
+						guard: 'isOffline',
+						target: 'offline'
+					},
+					{ description: 'Open the socket.', target: 'active', actions: 'resetAttempts' }
+				],
+				'socket.reconnect': [
+					{
+						description: 'Asked to open while offline: wait for the network.',
+						guard: 'isOffline',
+						target: 'offline'
+					},
+					{ description: 'Open the socket.', target: 'active', actions: 'resetAttempts' }
+				]
 			}
 		},
 		active: {
@@ -211,7 +368,12 @@ export const socketMachine = setup({
 						target: 'failed',
 						actions: 'recordClose'
 					}
-				]
+				],
+				'socket.offline': {
+					description: 'The browser lost its network: close and wait, spending no attempts.',
+					target: 'offline',
+					actions: 'recordOffline'
+				}
 			},
 			states: {
 				connecting: {
@@ -229,17 +391,17 @@ export const socketMachine = setup({
 					}
 				},
 				open: {
-					description: 'Connected; every followed creator is subscribed once.',
+					description:
+						'Connected; every followed creator is subscribed once, resuming after its last event.',
 					tags: ['connected'],
 					entry: ['recordOpen', 'sendAllSubscriptions'],
+					initial: 'listening',
 					on: {
 						'socket.message': {
-							description: 'A frame arrived; only well-formed event frames go on.',
+							description: 'A frame arrived: the connection is alive; act on the frame.',
+							target: '.listening',
+							reenter: true,
 							actions: 'readMessage'
-						},
-						'socket.eventReceived': {
-							description: 'An event frame for a followed creator: pass it to the parent.',
-							actions: ['rememberEventId', 'forwardEvent']
 						},
 						'socket.subscribe': {
 							description: 'Follow a new creator now.',
@@ -251,12 +413,31 @@ export const socketMachine = setup({
 							guard: 'isSubscribed',
 							actions: ['removeSubscription', 'sendSubscriptionChange']
 						}
+					},
+					states: {
+						listening: {
+							description: 'Frames arrive; a quiet spell leads to a ping.',
+							after: {
+								heartbeatInterval: { target: 'probing', description: 'Quiet for a while: ping.' }
+							}
+						},
+						probing: {
+							description: 'Pinged; any frame proves the connection alive.',
+							entry: 'sendPing',
+							after: {
+								heartbeatTimeout: {
+									description: 'Nothing came back: drop the connection and reconnect.',
+									actions: 'reportSilence'
+								}
+							}
+						}
 					}
 				}
 			}
 		},
 		backoff: {
-			description: 'Waiting before the next reconnect; the wait doubles each attempt.',
+			description:
+				'Waiting a random time, up to a ceiling that doubles each attempt, before reconnecting.',
 			after: {
 				reconnectDelay: { target: 'active', description: 'Try to connect again.' }
 			},
@@ -269,13 +450,36 @@ export const socketMachine = setup({
 				'socket.online': {
 					description: 'The browser is back online: reconnect now.',
 					target: 'active',
+					actions: ['recordOnline', 'resetAttempts']
+				},
+				'socket.visible': {
+					description: 'The tab came into view: reconnect now.',
+					target: 'active',
 					actions: 'resetAttempts'
+				},
+				'socket.offline': {
+					description: 'The browser lost its network: stop counting attempts.',
+					target: 'offline',
+					actions: 'recordOffline'
+				}
+			}
+		},
+		offline: {
+			description: 'The browser is offline: no socket, no attempts spent, until it is back.',
+			tags: ['offline'],
+			on: {
+				'socket.online': {
+					description: 'The network is back: connect at once.',
+					target: 'active',
+					actions: ['recordOnline', 'resetAttempts']
 				}
 			}
 		},
 		failed: {
-			description: 'All reconnects failed; nothing is scheduled until asked again.',
+			description:
+				'All reconnects failed; events still arrive by polling the log over HTTP until the socket is back.',
 			tags: ['gaveUp'],
+			initial: 'checking',
 			on: {
 				'socket.reconnect': {
 					description: 'Try again from the start.',
@@ -285,7 +489,61 @@ export const socketMachine = setup({
 				'socket.online': {
 					description: 'The browser is back online: try again from the start.',
 					target: 'active',
+					actions: ['recordOnline', 'resetAttempts']
+				},
+				'socket.visible': {
+					description: 'The tab came into view: try again from the start.',
+					target: 'active',
 					actions: 'resetAttempts'
+				},
+				'socket.offline': {
+					description: 'The browser lost its network: stop polling too.',
+					target: 'offline',
+					actions: 'recordOffline'
+				}
+			},
+			states: {
+				checking: {
+					description: 'Polls only when some creator is followed.',
+					always: [
+						{ guard: 'hasSubscriptions', target: 'polling', description: 'Poll now.' },
+						{ target: 'idle', description: 'Nothing to poll.' }
+					]
+				},
+				idle: {
+					description: 'Nothing is followed, so nothing is polled.',
+					on: {
+						'socket.subscribe': {
+							description: 'A creator is followed now: poll for it.',
+							target: 'polling',
+							actions: 'addSubscription'
+						}
+					}
+				},
+				polling: {
+					description: 'Reading the events after each creator’s last one over HTTP.',
+					tags: ['polling'],
+					invoke: {
+						id: 'pollEvents',
+						src: 'pollEvents',
+						input: ({ context }) => ({
+							creatorIds: context.subscriptions,
+							cursors: context.cursors
+						}),
+						onDone: {
+							description: 'Apply what came back, then wait.',
+							target: 'waiting',
+							actions: 'takePolledEvents'
+						},
+						onError: { description: 'The poll failed: wait and poll again.', target: 'waiting' }
+					}
+				},
+				waiting: {
+					description: 'Between polls.',
+					tags: ['polling'],
+					after: {
+						pollInterval: { target: 'checking', description: 'Poll again.' }
+					}
 				}
 			}
 		}

@@ -19,7 +19,7 @@ export function browserIsOnline(): boolean {
  * Reports `online`, `offline` and the page becoming visible again. A hidden tab may have had
  * its timers throttled for minutes, so coming back into view is a good moment to reconnect.
  */
-export const connectivity = fromCallback<never, void, ConnectivityEvent>(({ sendBack }) => {
+export const connectivity = fromCallback<{ type: string }, void, ConnectivityEvent>(({ sendBack }) => {
 	if (typeof window === 'undefined' || typeof document === 'undefined') return;
 
 	const onOnline = () => sendBack({ type: 'socket.online' });

@@ -99,7 +99,12 @@ describe('creatorMachine', () => {
 			expect(snapshot.context.view?.nickname).toBe('Beta');
 			expect(snapshot.context.confirmed?.nickname).toBe('Alpha');
 			expect(requests).toEqual([
-				{ method: 'PATCH', url: '/api/creators/c1', body: { nickname: 'Beta', editId: 'e1' } }
+				{
+					method: 'PATCH',
+					url: '/api/creators/c1',
+					headers: { 'idempotency-key': 'e1' },
+					body: { nickname: 'Beta', editId: 'e1', baseVersion: 1 }
+				}
 			]);
 		});
 
@@ -159,8 +164,8 @@ describe('creatorMachine', () => {
 			await settle();
 
 			expect(patches().map((request) => request.body)).toEqual([
-				{ nickname: 'Beta', editId: 'e1' },
-				{ bio: 'y', editId: 'e2' }
+				{ nickname: 'Beta', editId: 'e1', baseVersion: 1 },
+				{ bio: 'y', editId: 'e2', baseVersion: 2 }
 			]);
 			expect(committed.map((entry) => entry.editId)).toEqual(['e1', 'e2']);
 			expect(actor.getSnapshot().value).toBe('idle');

@@ -83,7 +83,8 @@ describe('requestMachine', () => {
 		expect(actor.getSnapshot().output).toEqual({
 			ok: false,
 			attempts: 4,
-			failure: { category: 'server', status: 503, message: errorMessages.server }
+			failure: { category: 'server', status: 503, message: errorMessages.server },
+			body: { message: 'Busy.' }
 		});
 		expect(vi.getTimerCount()).toBe(0);
 	});

@@ -48,7 +48,7 @@ describe('retry-policy', () => {
 	});
 
 	it('caps the delay when the retries grow past the maximum', () => {
-		const policy = { maxRetries: 10, baseDelayMs: 1000, maxDelayMs: 3000 };
+		const policy = { maxRetries: 10, baseDelayMs: 1000, maxDelayMs: 3000, timeoutMs: 15_000 };
 
 		expect([1, 2, 3, 4].map((retry) => retryDelay(retry, policy))).toEqual([
 			1000, 2000, 3000, 3000

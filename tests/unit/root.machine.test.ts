@@ -82,7 +82,11 @@ describe('rootMachine', () => {
 			const { actor, socket } = startRoot();
 
 			expect(actor.getSnapshot().value).toBe('running');
-			expect(Object.keys(actor.getSnapshot().children).sort()).toEqual(['socket', 'tabSync']);
+			expect(Object.keys(actor.getSnapshot().children).sort()).toEqual([
+				'connectivity',
+				'socket',
+				'tabSync'
+			]);
 			expect(socket.received).toEqual([]);
 			expect(actor.getSnapshot().context).toMatchObject({ tabId: 'tab-a', authRequired: false });
 		});

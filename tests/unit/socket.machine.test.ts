@@ -43,10 +43,10 @@ describe('socketMachine', () => {
 			const { actor } = startSocket();
 
 			actor.send({ type: 'socket.connect' });
-			expect(actor.getSnapshot().value).toEqual({ active: 'connecting' });
+			expect(actor.getSnapshot().matches({ active: 'connecting' })).toBe(true);
 			await vi.advanceTimersByTimeAsync(MOCK_CONNECT_MS);
 
-			expect(actor.getSnapshot().value).toEqual({ active: 'open' });
+			expect(actor.getSnapshot().matches({ active: 'open' })).toBe(true);
 			expect(actor.getSnapshot().hasTag('connected')).toBe(true);
 			expect(TrackedWebSocket.created.map((socket) => socket.url)).toEqual([
 				'ws://localhost:4173/ws'
@@ -59,7 +59,7 @@ describe('socketMachine', () => {
 			actor.send({ type: 'socket.reconnect' });
 			await vi.advanceTimersByTimeAsync(MOCK_CONNECT_MS);
 
-			expect(actor.getSnapshot().value).toEqual({ active: 'open' });
+			expect(actor.getSnapshot().matches({ active: 'open' })).toBe(true);
 		});
 
 		it('ignores the online event when disconnected on purpose', () => {
@@ -124,7 +124,7 @@ describe('socketMachine', () => {
 			server.push(frame);
 
 			expect(forwarded).toEqual([frame]);
-			expect(actor.getSnapshot().context.lastEventId).toBe(frame.id);
+			expect(actor.getSnapshot().context.cursors).toEqual({ c1: frame.id });
 		});
 
 		it('ignores other frames and malformed text', async () => {
@@ -136,8 +136,8 @@ describe('socketMachine', () => {
 			server.connections[0].send('not json');
 
 			expect(forwarded).toEqual([]);
-			expect(actor.getSnapshot().context.lastEventId).toBe(0);
-			expect(actor.getSnapshot().value).toEqual({ active: 'open' });
+			expect(actor.getSnapshot().context.cursors).toEqual({});
+			expect(actor.getSnapshot().matches({ active: 'open' })).toBe(true);
 		});
 	});
 
@@ -157,7 +157,7 @@ describe('socketMachine', () => {
 			expect(TrackedWebSocket.created).toHaveLength(1);
 			await vi.advanceTimersByTimeAsync(1);
 			expect(TrackedWebSocket.created).toHaveLength(2);
-			expect(actor.getSnapshot().value).toEqual({ active: 'connecting' });
+			expect(actor.getSnapshot().matches({ active: 'connecting' })).toBe(true);
 		});
 
 		it('resubscribes, resets the count and tells the parent when a reconnect opens', async () => {
@@ -170,7 +170,7 @@ describe('socketMachine', () => {
 			server = startServer();
 			await vi.advanceTimersByTimeAsync(500 + MOCK_CONNECT_MS);
 
-			expect(actor.getSnapshot().value).toEqual({ active: 'open' });
+			expect(actor.getSnapshot().matches({ active: 'open' })).toBe(true);
 			expect(actor.getSnapshot().context).toMatchObject({ attempts: 0, lastError: null });
 			expect(TrackedWebSocket.created[1].sent).toEqual([{ type: 'subscribe', creatorId: 'c1' }]);
 			expect(notifyReopened).toHaveBeenCalledTimes(1);
@@ -193,7 +193,7 @@ describe('socketMachine', () => {
 
 			await vi.advanceTimersByTimeAsync(60_000);
 
-			expect(actor.getSnapshot().value).toBe('failed');
+			expect(actor.getSnapshot().matches('failed')).toBe(true);
 			expect(actor.getSnapshot().hasTag('gaveUp')).toBe(true);
 			expect(actor.getSnapshot().context.attempts).toBe(2);
 			expect(TrackedWebSocket.created).toHaveLength(3);
@@ -208,7 +208,7 @@ describe('socketMachine', () => {
 
 				actor.send({ type });
 
-				expect(actor.getSnapshot().value).toEqual({ active: 'connecting' });
+				expect(actor.getSnapshot().matches({ active: 'connecting' })).toBe(true);
 				expect(actor.getSnapshot().context.attempts).toBe(0);
 				expect(TrackedWebSocket.created).toHaveLength(2);
 				expect(vi.getTimerCount()).toBe(1);
@@ -222,13 +222,13 @@ describe('socketMachine', () => {
 				const { actor } = startSocket({ maxAttempts: 1 });
 				actor.send({ type: 'socket.connect' });
 				await vi.advanceTimersByTimeAsync(10_000);
-				expect(actor.getSnapshot().value).toBe('failed');
+				expect(actor.getSnapshot().matches('failed')).toBe(true);
 				server = startServer();
 
 				actor.send({ type });
 				await vi.advanceTimersByTimeAsync(MOCK_CONNECT_MS);
 
-				expect(actor.getSnapshot().value).toEqual({ active: 'open' });
+				expect(actor.getSnapshot().matches({ active: 'open' })).toBe(true);
 				expect(actor.getSnapshot().context.attempts).toBe(0);
 			}
 		);

@@ -49,6 +49,18 @@ export function leafState(value: unknown): string {
 	return stateLabel(value).split('.').at(-1) ?? '';
 }
 
+/**
+ * The socket's condition as an indicator shows it: `connecting`, `open`, `backoff`, `offline`,
+ * `failed` or `disconnected`, without the inner heartbeat and polling steps.
+ *
+ * @example socketCondition({ active: { open: 'probing' } }) // 'open'
+ */
+export function socketCondition(value: unknown): string {
+	const [outer, inner] = stateLabel(value).split('.');
+
+	return (outer === 'active' ? inner : outer) || 'disconnected';
+}
+
 export class LiveCreator {
 	readonly id: string;
 	readonly #session: LiveSession;
@@ -121,7 +133,6 @@ export class LiveSession {
 			inspect: (event) => this.#observe(event)
 		});
 		this.root.start();
-		window.addEventListener('online', () => this.root.send({ type: 'socket.online' }));
 	}
 
 	/**
@@ -161,7 +172,19 @@ export class LiveSession {
 	}
 
 	get socketState(): string {
-		return leafState(this.snapshotOf('socket')?.value) || 'disconnected';
+		return socketCondition(this.snapshotOf('socket')?.value);
+	}
+
+	/**
+	 * How events reach this tab: `socket`, `polling` (the socket gave up; the event log is read
+	 * over HTTP), `offline`, or `none`.
+	 */
+	get transport(): 'socket' | 'polling' | 'offline' | 'none' {
+		const snapshot = this.snapshotOf('socket');
+		if (snapshot?.hasTag?.('connected')) return 'socket';
+		if (snapshot?.hasTag?.('polling')) return 'polling';
+		if (snapshot?.hasTag?.('offline')) return 'offline';
+		return 'none';
 	}
 
 	get reconnectAttempts(): number {

@@ -1,6 +1,7 @@
 /**
  * C03 — one failed attempt counts once; exactly 5 reconnects. A failed attempt fires both
- * `error` and `close`; mock-socket does the same when nothing listens at the address.
+ * `error` and `close`; mock-socket does the same when nothing listens at the address. The
+ * waits are jittered, so each must lie in [0, ceiling] with ceilings 0.5/1/2/4/8 s.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -14,14 +15,14 @@ import {
 
 describe('C03 attempt counting', () => {
 	beforeEach(() => {
-		installMockSockets();
+		installMockSockets({ jitter: 'random' });
 	});
 
 	afterEach(() => {
 		uninstallMockSockets();
 	});
 
-	it('reconnects exactly 5 times, 0.5/1/2/4/8 s apart, then fails once when nothing listens', async () => {
+	it('reconnects exactly 5 times within 0.5/1/2/4/8 s each, then fails once when nothing listens', async () => {
 		const { actor } = startSocket();
 		let failedEntries = 0;
 		let wasFailed = false;
@@ -48,9 +49,13 @@ describe('C03 attempt counting', () => {
 		const gaps = sockets
 			.slice(1)
 			.map((socket, index) => socket.createdAt - (sockets[index].closedAt ?? NaN));
-		expect(gaps).toEqual([500, 1000, 2000, 4000, 8000]);
+		const ceilings = [500, 1000, 2000, 4000, 8000];
+		gaps.forEach((gap, index) => {
+			expect(gap).toBeGreaterThanOrEqual(0);
+			expect(gap).toBeLessThanOrEqual(ceilings[index]);
+		});
 		expect(failedEntries).toBe(1);
-		expect(actor.getSnapshot().value).toBe('failed');
+		expect(actor.getSnapshot().matches('failed')).toBe(true);
 		expect(actor.getSnapshot().context.attempts).toBe(5);
 		expect(vi.getTimerCount()).toBe(0);
 	});
@@ -69,7 +74,17 @@ describe('C03 attempt counting', () => {
 		expect(actor.getSnapshot().context.attempts).toBe(1);
 	});
 
+	it('spreads the waits of many tabs over the whole range instead of one moment', async () => {
+		const { reconnectDelay } = await import('../../../machines/backoff');
+		const delays = Array.from({ length: 1000 }, () => reconnectDelay(5));
+
+		expect(Math.min(...delays)).toBeLessThan(800);
+		expect(Math.max(...delays)).toBeGreaterThan(7200);
+		expect(new Set(delays).size).toBeGreaterThan(500);
+	});
+
 	it('sets the attempt counter back to 0 when a later open succeeds', async () => {
+		vi.spyOn(Math, 'random').mockReturnValue(0.9999);
 		const { actor } = startSocket();
 		actor.send({ type: 'socket.connect' });
 		await vi.advanceTimersByTimeAsync(3 * MOCK_CONNECT_MS + 500 + 1000);
@@ -78,7 +93,7 @@ describe('C03 attempt counting', () => {
 		const server = startServer();
 		await vi.advanceTimersByTimeAsync(2000 + MOCK_CONNECT_MS);
 
-		expect(actor.getSnapshot().value).toEqual({ active: 'open' });
+		expect(actor.getSnapshot().matches({ active: 'open' })).toBe(true);
 		expect(actor.getSnapshot().context.attempts).toBe(0);
 		server.stop();
 	});

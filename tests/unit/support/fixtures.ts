@@ -62,7 +62,11 @@ export function patchAnswer(base: Creator) {
 	return (request: HttpRequest): Answer => {
 		if (request.method === 'GET') return ok({ creator: current });
 
-		const { editId: _editId, ...patch } = request.body as Record<string, unknown>;
+		const {
+			editId: _editId,
+			baseVersion: _baseVersion,
+			...patch
+		} = request.body as Record<string, unknown>;
 		current = { ...current, ...patch, version: current.version + 1 };
 
 		return ok({ creator: current });

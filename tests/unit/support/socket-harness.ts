@@ -69,14 +69,20 @@ export class TrackedWebSocket extends MockWebSocket {
 	}
 }
 
-/** Installs fake timers and the tracked client as `globalThis.WebSocket`. */
-export function installMockSockets() {
+/**
+ * Installs fake timers and the tracked client as `globalThis.WebSocket`. Backoff jitter is
+ * pinned to the top of its range unless `jitter: 'random'`, so most tests can name exact
+ * delays; the attempt-counting case checks the random delays against their ranges.
+ */
+export function installMockSockets(options: { jitter?: 'ceiling' | 'random' } = {}) {
 	vi.useFakeTimers();
+	if (options.jitter !== 'random') vi.spyOn(Math, 'random').mockReturnValue(0.9999);
 	TrackedWebSocket.created = [];
 	vi.stubGlobal('WebSocket', TrackedWebSocket);
 }
 
 export function uninstallMockSockets() {
+	vi.restoreAllMocks();
 	vi.unstubAllGlobals();
 	vi.useRealTimers();
 }
