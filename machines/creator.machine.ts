@@ -178,7 +178,10 @@ export const creatorMachine = setup({
 		}),
 		settleHeadFromCopy: assign(({ context, event }) => {
 			const incoming = incomingCreator(event) as { creator: Creator };
-			const confirmed = pickNewer(context.confirmed, mergeCopy(context.confirmed, incoming.creator));
+			const confirmed = pickNewer(
+				context.confirmed,
+				mergeCopy(context.confirmed, incoming.creator)
+			);
 			const [committed, ...pending] = context.pending;
 
 			return {

@@ -79,7 +79,9 @@ export const requestMachine = setup({
 		recordTimeout: assign({ lastFailure: () => toFailure(null, null), lastFailureBody: null }),
 		recordRetryAfter: assign({
 			retryAfterMs: ({ event }) =>
-				event.type === 'xstate.done.actor.performRequest' ? (event.output.retryAfterMs ?? null) : null
+				event.type === 'xstate.done.actor.performRequest'
+					? (event.output.retryAfterMs ?? null)
+					: null
 		}),
 		countRetry: assign({ retries: ({ context }) => context.retries + 1 })
 	},

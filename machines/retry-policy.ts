@@ -66,7 +66,10 @@ export function retryDelay(
 ): number {
 	const exponent = Math.max(0, retry - 1);
 
-	return Math.max(retryAfterMs ?? 0, Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** exponent));
+	return Math.max(
+		retryAfterMs ?? 0,
+		Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** exponent)
+	);
 }
 
 export const errorMessages: Record<ErrorCategory, string> = {

@@ -180,10 +180,9 @@ export const rootMachine = setup({
 				});
 			}
 		}),
-		refreshCreator: sendTo(
-			({ context, event }) => context.creators[creatorIdOf(event) as string],
-			{ type: 'creator.refresh' as const }
-		),
+		refreshCreator: sendTo(({ context, event }) => context.creators[creatorIdOf(event) as string], {
+			type: 'creator.refresh' as const
+		}),
 		refreshAllCreators: enqueueActions(({ context, enqueue }) => {
 			for (const actor of Object.values(context.creators)) {
 				enqueue.sendTo(actor, { type: 'creator.refresh' });
@@ -301,7 +300,10 @@ export const rootMachine = setup({
 				'socket.connect': { description: 'Open the socket.', actions: 'forwardToSocket' },
 				'socket.disconnect': { description: 'Close the socket.', actions: 'forwardToSocket' },
 				'socket.reconnect': { description: 'Reconnect now.', actions: 'forwardToSocket' },
-				'socket.online': { description: 'The browser is online again.', actions: 'forwardToSocket' },
+				'socket.online': {
+					description: 'The browser is online again.',
+					actions: 'forwardToSocket'
+				},
 				'socket.offline': { description: 'The browser went offline.', actions: 'forwardToSocket' },
 				'socket.visible': { description: 'The tab came into view.', actions: 'forwardToSocket' }
 			}

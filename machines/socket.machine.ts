@@ -101,7 +101,11 @@ export function frameEvent(frame: ServerFrame): SocketEvent | null {
 		case 'event':
 			return { type: 'socket.eventReceived', frame };
 		case 'subscribed':
-			return { type: 'socket.subscribed', creatorId: frame.creatorId, lastEventId: frame.lastEventId };
+			return {
+				type: 'socket.subscribed',
+				creatorId: frame.creatorId,
+				lastEventId: frame.lastEventId
+			};
 		case 'resync':
 			return {
 				type: 'socket.resyncRequired',

@@ -145,3 +145,61 @@ describe('requestMachine', () => {
 		expect(signal?.aborted).toBe(true);
 	});
 });
+
+describe('requestMachine under a slow, busy or absent network', () => {
+	beforeEach(() => {
+		vi.useFakeTimers();
+	});
+
+	afterEach(() => {
+		vi.useRealTimers();
+		vi.unstubAllGlobals();
+	});
+
+	it('abandons a try that gets no answer in time and retries it', async () => {
+		const attempts: AbortSignal[] = [];
+		const hanging = fromPromise<HttpResponse, HttpRequest>(({ signal }) => {
+			attempts.push(signal);
+			return attempts.length === 1
+				? new Promise(() => {})
+				: Promise.resolve({ status: 200, body: {} });
+		});
+		const actor = createActor(requestMachine.provide({ actors: { performRequest: hanging } }), {
+			input: { ...get, timeoutMs: 1000 }
+		}).start();
+
+		await vi.advanceTimersByTimeAsync(999);
+		expect(attempts).toHaveLength(1);
+		await vi.advanceTimersByTimeAsync(1 + 250);
+
+		expect(attempts[0].aborted).toBe(true);
+		expect(attempts).toHaveLength(2);
+		expect(actor.getSnapshot().value).toBe('succeeded');
+	});
+
+	it('waits at least the Retry-After the server sent with a 503', async () => {
+		const { actor, requests } = start([
+			{ status: 503, body: null, retryAfterMs: 3000 },
+			ok({ creator: 'c1' })
+		]);
+		await settle();
+
+		await vi.advanceTimersByTimeAsync(2999);
+		expect(requests).toHaveLength(1);
+		await vi.advanceTimersByTimeAsync(1);
+		expect(requests).toHaveLength(2);
+		expect(actor.getSnapshot().value).toBe('succeeded');
+	});
+
+	it('does not retry while the browser reports offline', async () => {
+		vi.stubGlobal('navigator', { onLine: false });
+		const { actor, requests } = start(['network']);
+		await vi.advanceTimersByTimeAsync(60_000);
+
+		expect(requests).toHaveLength(1);
+		expect(actor.getSnapshot().output).toMatchObject({
+			ok: false,
+			failure: { category: 'network' }
+		});
+	});
+});

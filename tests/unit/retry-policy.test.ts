@@ -3,6 +3,7 @@ import {
 	categorize,
 	errorMessages,
 	isRetryable,
+	parseRetryAfter,
 	retryDelay,
 	retryPolicy,
 	toFailure
@@ -100,5 +101,32 @@ describe('retry-policy', () => {
 
 		expect(failure.message).toBe(errorMessages.auth);
 		expect(failure).not.toHaveProperty('fieldErrors');
+	});
+});
+
+describe('parseRetryAfter', () => {
+	it('reads whole seconds', () => {
+		expect(parseRetryAfter('3')).toBe(3000);
+		expect(parseRetryAfter(' 0 ')).toBe(0);
+	});
+
+	it('reads an HTTP date as the time left until then', () => {
+		const now = Date.parse('2025-01-01T00:00:00Z');
+
+		expect(parseRetryAfter('Wed, 01 Jan 2025 00:00:10 GMT', now)).toBe(10_000);
+		expect(parseRetryAfter('Tue, 31 Dec 2024 23:59:00 GMT', now)).toBe(0);
+	});
+
+	it('is null when absent or unreadable', () => {
+		expect(parseRetryAfter(null)).toBeNull();
+		expect(parseRetryAfter('')).toBeNull();
+		expect(parseRetryAfter('soon')).toBeNull();
+	});
+});
+
+describe('retryDelay with Retry-After', () => {
+	it('never waits less than the server asked for', () => {
+		expect(retryDelay(1, retryPolicy, 3000)).toBe(3000);
+		expect(retryDelay(3, retryPolicy, 100)).toBe(1000);
 	});
 });

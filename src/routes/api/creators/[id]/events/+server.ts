@@ -24,7 +24,8 @@ const querySchema = z.object({
  */
 export const GET: RequestHandler = apiRoute(async ({ params, locals, url }) => {
 	const { after } = validate(querySchema, Object.fromEntries(url.searchParams), 400);
-	if (!(await creatorExists(params.id))) throw new ApiError(404, 'There is no creator with this id.');
+	if (!(await creatorExists(params.id)))
+		throw new ApiError(404, 'There is no creator with this id.');
 
 	const lastEventId = await headEventId(await getDb());
 	if (after === undefined) return json({ events: [], lastEventId });

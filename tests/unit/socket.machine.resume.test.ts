@@ -1,0 +1,214 @@
+/**
+ * The socket machine under a real network's habits: repeats and resumes, resync, a silent
+ * connection, offline spells, a tab coming into view, a server asking to wait, and polling
+ * once the socket has given up.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createActor, fromPromise } from 'xstate';
+import type { PollInput, PollResult } from '../../machines/adapters/event-poll';
+import { heartbeat, POLL_INTERVAL_MS, socketMachine } from '../../machines/socket.machine';
+import type { EventFrame } from '../../src/lib/shared/protocol';
+import { eventFrame } from './support/fixtures';
+import {
+	installMockSockets,
+	MOCK_CONNECT_MS,
+	SOCKET_URL,
+	startServer,
+	startSocket,
+	TrackedWebSocket,
+	uninstallMockSockets
+} from './support/socket-harness';
+
+describe('socketMachine resume and liveness', () => {
+	let server: ReturnType<typeof startServer>;
+
+	beforeEach(() => {
+		installMockSockets();
+		server = startServer();
+	});
+
+	afterEach(() => {
+		server.stop();
+		uninstallMockSockets();
+	});
+
+	async function openFollowing(creatorId = 'c1') {
+		const harness = startSocket();
+		harness.actor.send({ type: 'socket.subscribe', creatorId });
+		harness.actor.send({ type: 'socket.connect' });
+		await vi.advanceTimersByTimeAsync(MOCK_CONNECT_MS);
+
+		return harness;
+	}
+
+	async function restartServer() {
+		server.drop();
+		server.stop();
+		server = startServer();
+		await vi.advanceTimersByTimeAsync(500 + MOCK_CONNECT_MS);
+	}
+
+	it('passes an event on once when the same id arrives twice', async () => {
+		const { forwarded } = await openFollowing();
+		const frame = eventFrame('earnings_updated', { earningsCents: 1 });
+
+		server.push(frame);
+		server.push(frame);
+
+		expect(forwarded).toEqual([frame]);
+	});
+
+	it('asks to resume after the last event of each creator when it reconnects', async () => {
+		const { actor } = await openFollowing();
+		actor.send({ type: 'socket.subscribe', creatorId: 'c2' });
+		server.push({ type: 'subscribed', creatorId: 'c2', lastEventId: 70 });
+		server.push({ ...eventFrame('earnings_updated', { earningsCents: 1 }), id: 77 });
+
+		await restartServer();
+
+		expect(TrackedWebSocket.created[1].sent).toEqual([
+			{ type: 'subscribe', creatorId: 'c1', afterEventId: 77 },
+			{ type: 'subscribe', creatorId: 'c2', afterEventId: 70 }
+		]);
+	});
+
+	it('tells the parent to reload a creator when the server says resync', async () => {
+		const machine = socketMachine.provide({
+			actions: { notifyResync: vi.fn(), forwardEvent: vi.fn() }
+		});
+		const actor = createActor(machine, { input: { url: SOCKET_URL } }).start();
+		const resyncs: string[] = [];
+		actor.system.inspect((event) => {
+			if (event.type === '@xstate.action' && event.action.type === 'notifyResync') {
+				resyncs.push('c1');
+			}
+		});
+		actor.send({ type: 'socket.subscribe', creatorId: 'c1' });
+		actor.send({ type: 'socket.connect' });
+		await vi.advanceTimersByTimeAsync(MOCK_CONNECT_MS);
+
+		server.push({ type: 'resync', creatorId: 'c1', lastEventId: 900 });
+
+		expect(resyncs).toEqual(['c1']);
+		expect(actor.getSnapshot().context.cursors).toEqual({ c1: 900 });
+	});
+
+	it('drops a silent connection within interval + timeout and reconnects', async () => {
+		const { actor } = await openFollowing();
+
+		// The mock server never answers pings: the connection is as good as dead.
+		await vi.advanceTimersByTimeAsync(heartbeat.intervalMs);
+		expect(TrackedWebSocket.created[0].sent).toContainEqual({ type: 'ping' });
+		await vi.advanceTimersByTimeAsync(heartbeat.timeoutMs - 1);
+		expect(actor.getSnapshot().matches({ active: 'open' })).toBe(true);
+		await vi.advanceTimersByTimeAsync(1);
+
+		expect(actor.getSnapshot().value).toBe('backoff');
+		expect(actor.getSnapshot().context.lastCloseCode).toBe(4000);
+		expect(TrackedWebSocket.created[0].closeCalls).toEqual([1000]);
+		await vi.advanceTimersByTimeAsync(500 + MOCK_CONNECT_MS);
+		expect(actor.getSnapshot().matches({ active: 'open' })).toBe(true);
+	});
+
+	it('keeps a connection that answers within the heartbeat', async () => {
+		const { actor } = await openFollowing();
+
+		for (let step = 0; step < 5; step += 1) {
+			await vi.advanceTimersByTimeAsync(heartbeat.intervalMs);
+			server.push({ type: 'pong' });
+		}
+
+		expect(actor.getSnapshot().matches({ active: 'open' })).toBe(true);
+		expect(TrackedWebSocket.created).toHaveLength(1);
+	});
+
+	it('spends no attempts while offline and reconnects at once when back online', async () => {
+		const { actor } = await openFollowing();
+		server.stop();
+
+		actor.send({ type: 'socket.offline' });
+		expect(actor.getSnapshot().value).toBe('offline');
+		await vi.advanceTimersByTimeAsync(10 * 60_000);
+		expect(TrackedWebSocket.created).toHaveLength(1);
+		expect(actor.getSnapshot().context.attempts).toBe(0);
+
+		server = startServer();
+		actor.send({ type: 'socket.online' });
+		await vi.advanceTimersByTimeAsync(MOCK_CONNECT_MS);
+		expect(actor.getSnapshot().matches({ active: 'open' })).toBe(true);
+	});
+
+	it('reconnects at once and counts from zero when the tab comes into view during backoff', async () => {
+		const { actor } = await openFollowing();
+		server.drop();
+		server.stop();
+		await vi.advanceTimersByTimeAsync(500 + 2 * MOCK_CONNECT_MS);
+		expect(actor.getSnapshot().context.attempts).toBe(2);
+
+		server = startServer();
+		actor.send({ type: 'socket.visible' });
+		await vi.advanceTimersByTimeAsync(MOCK_CONNECT_MS);
+
+		expect(actor.getSnapshot().matches({ active: 'open' })).toBe(true);
+		expect(actor.getSnapshot().context.attempts).toBe(0);
+	});
+
+	it('waits at least as long as a restarting server asked', async () => {
+		const { actor } = await openFollowing();
+		server.push({ type: 'retryAfter', ms: 3000 });
+		server.drop();
+		server.stop();
+		server = startServer();
+
+		await vi.advanceTimersByTimeAsync(2900);
+		expect(actor.getSnapshot().value).toBe('backoff');
+		await vi.advanceTimersByTimeAsync(100 + MOCK_CONNECT_MS);
+		expect(actor.getSnapshot().matches({ active: 'open' })).toBe(true);
+	});
+
+	it('polls the event log over HTTP once it has given up, and stops when the socket is back', async () => {
+		const polls: PollInput[] = [];
+		const forwarded: EventFrame[] = [];
+		const frame = { ...eventFrame('new_subscription', { subscriberCount: 4 }), id: 12 };
+		const machine = socketMachine.provide({
+			actors: {
+				pollEvents: fromPromise<PollResult[], PollInput>(async ({ input }) => {
+					polls.push(input);
+					return [{ creatorId: 'c1', kind: 'events', events: [frame], lastEventId: 15 }];
+				})
+			},
+			actions: {
+				forwardEvent: ({ event }) => {
+					if (event.type === 'socket.eventReceived') forwarded.push(event.frame);
+				},
+				notifyReopened: vi.fn()
+			}
+		});
+		const actor = createActor(machine, { input: { url: SOCKET_URL, maxAttempts: 1 } }).start();
+		actor.send({ type: 'socket.subscribe', creatorId: 'c1' });
+		actor.send({ type: 'socket.connect' });
+		await vi.advanceTimersByTimeAsync(MOCK_CONNECT_MS);
+		server.drop();
+		server.stop();
+		await vi.advanceTimersByTimeAsync(500 + 2 * MOCK_CONNECT_MS);
+
+		expect(actor.getSnapshot().hasTag('polling')).toBe(true);
+		await vi.advanceTimersByTimeAsync(POLL_INTERVAL_MS);
+		expect(polls.length).toBeGreaterThanOrEqual(2);
+		expect(polls[1].cursors).toEqual({ c1: 15 });
+		expect(forwarded).toEqual([frame]);
+
+		server = startServer();
+		actor.send({ type: 'socket.reconnect' });
+		await vi.advanceTimersByTimeAsync(MOCK_CONNECT_MS);
+		const pollsWhenBack = polls.length;
+		await vi.advanceTimersByTimeAsync(3 * POLL_INTERVAL_MS);
+		expect(actor.getSnapshot().hasTag('polling')).toBe(false);
+		expect(polls).toHaveLength(pollsWhenBack);
+		expect(TrackedWebSocket.created.at(-1)?.sent).toContainEqual({
+			type: 'subscribe',
+			creatorId: 'c1',
+			afterEventId: 15
+		});
+	});
+});
