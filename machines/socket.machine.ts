@@ -69,6 +69,7 @@ export type SocketEvent =
 	/** Raised by the chart itself once a message parsed as a server frame. */
 	| { type: 'socket.eventReceived'; frame: EventFrame }
 	| { type: 'socket.subscribed'; creatorId: string; lastEventId?: number }
+	| { type: 'socket.caughtUp'; creatorId: string; lastEventId: number }
 	| { type: 'socket.resyncRequired'; creatorId: string; lastEventId: number }
 	| { type: 'socket.retryAfter'; ms: number }
 	| { type: 'socket.silent' }
@@ -213,7 +214,7 @@ export const socketMachine = setup({
 				}
 				for (const frame of result.events) enqueue.raise({ type: 'socket.eventReceived', frame });
 				enqueue.raise({
-					type: 'socket.subscribed',
+					type: 'socket.caughtUp',
 					creatorId: result.creatorId,
 					lastEventId: result.lastEventId
 				});
@@ -226,17 +227,24 @@ export const socketMachine = setup({
 				return { ...context.cursors, [event.frame.creatorId]: event.frame.id };
 			}
 		}),
-		/** A subscription's start (or a poll's end) is where resuming continues from. */
-		advanceCursor: assign({
+		/** A creator's first subscription starts at the log's head as the server reported it. */
+		startCursor: assign({
 			cursors: ({ context, event }) => {
 				assertEvent(event, 'socket.subscribed');
-				const current = context.cursors[event.creatorId];
-				if (event.lastEventId === undefined || (current ?? 0) >= event.lastEventId) {
+				if (event.lastEventId === undefined || event.creatorId in context.cursors) {
 					return context.cursors;
 				}
-				// A creator first seen here starts at the head; one already followed moves only
-				// when the poll has read everything up to the head.
+
 				return { ...context.cursors, [event.creatorId]: event.lastEventId };
+			}
+		}),
+		/** A poll read everything up to `lastEventId`; the cursor only ever moves forward. */
+		advanceCursor: assign({
+			cursors: ({ context, event }) => {
+				assertEvent(event, 'socket.caughtUp');
+				const current = context.cursors[event.creatorId] ?? 0;
+
+				return { ...context.cursors, [event.creatorId]: Math.max(current, event.lastEventId) };
 			}
 		}),
 		skipToResyncPoint: assign({
@@ -309,7 +317,12 @@ export const socketMachine = setup({
 			actions: ['rememberEventId', 'forwardEvent']
 		},
 		'socket.subscribed': {
-			description: 'The server confirmed a subscription and said where its log stands.',
+			description:
+				'The server confirmed a subscription; a creator followed for the first time starts at the log’s head.',
+			actions: 'startCursor'
+		},
+		'socket.caughtUp': {
+			description: 'A poll read the log up to a point: resume from there.',
 			actions: 'advanceCursor'
 		},
 		'socket.resyncRequired': {
@@ -401,12 +414,6 @@ export const socketMachine = setup({
 					entry: ['recordOpen', 'sendAllSubscriptions'],
 					initial: 'listening',
 					on: {
-						'socket.message': {
-							description: 'A frame arrived: the connection is alive; act on the frame.',
-							target: '.listening',
-							reenter: true,
-							actions: 'readMessage'
-						},
 						'socket.subscribe': {
 							description: 'Follow a new creator now.',
 							guard: 'isNewSubscription',
@@ -421,6 +428,14 @@ export const socketMachine = setup({
 					states: {
 						listening: {
 							description: 'Frames arrive; a quiet spell leads to a ping.',
+							on: {
+								'socket.message': {
+									description: 'A frame arrived: act on it and start the quiet spell again.',
+									target: 'listening',
+									reenter: true,
+									actions: 'readMessage'
+								}
+							},
 							after: {
 								heartbeatInterval: { target: 'probing', description: 'Quiet for a while: ping.' }
 							}
@@ -428,6 +443,13 @@ export const socketMachine = setup({
 						probing: {
 							description: 'Pinged; any frame proves the connection alive.',
 							entry: 'sendPing',
+							on: {
+								'socket.message': {
+									description: 'Any frame proves the connection alive.',
+									target: 'listening',
+									actions: 'readMessage'
+								}
+							},
 							after: {
 								heartbeatTimeout: {
 									description: 'Nothing came back: drop the connection and reconnect.',

@@ -7,35 +7,68 @@ import { createActor, waitFor, type AnyActorRef, type SnapshotFrom } from 'xstat
 import { WebSocket as NodeWebSocket } from 'ws';
 import { rootMachine } from '../../machines/root.machine';
 import { socketMachine } from '../../machines/socket.machine';
+import type { EventFrame } from '../../src/lib/shared/protocol';
 
 export interface Tab {
 	root: ReturnType<typeof createActor<typeof rootMachine>>;
 	/** Every socket this tab created, oldest first. */
 	sockets: NodeWebSocket[];
+	/** Every event the socket passed on to the tab, in order. */
+	events: EventFrame[];
+	/** Edit ids the server confirmed to this tab, in order. */
+	committed: string[];
+	/** Creators the server told this tab to reload because the log could not replay them. */
+	resyncs: string[];
 	socket(): AnyActorRef;
 	creator(id: string): AnyActorRef;
 	waitForSocket(
-		state: 'open' | 'backoff' | 'failed' | 'disconnected',
+		state: 'open' | 'backoff' | 'failed' | 'disconnected' | 'offline',
 		timeout?: number
 	): Promise<void>;
 	stop(): void;
 }
 
-export function openTab(options: { wsUrl: string; origin: string; cookie?: string }): Tab {
+/** The tab's sockets, found by the tab id in the URL's fragment (a server never sees it). */
+const socketsByTab = new Map<string, NodeWebSocket[]>();
+const tabHeaders = new Map<string, Record<string, string>>();
+export function openTab(options: {
+	wsUrl: string;
+	origin: string;
+	cookie?: string;
+	tabId?: string;
+}): Tab {
+	const tabId = options.tabId ?? `tab-${socketsByTab.size + 1}-${Date.now()}`;
 	const sockets: NodeWebSocket[] = [];
+	socketsByTab.set(tabId, sockets);
 	const headers: Record<string, string> = { origin: options.origin };
 	if (options.cookie) headers.cookie = options.cookie;
 
+	// Several tabs share one process and one global: each socket finds its tab by URL.
 	class TabWebSocket extends NodeWebSocket {
 		constructor(url: string) {
-			super(url, { headers });
-			sockets.push(this);
+			const [address, owner = tabId] = url.split('#');
+			super(address, { headers: tabHeaders.get(owner) ?? headers });
+			socketsByTab.get(owner)?.push(this);
 		}
 	}
+	tabHeaders.set(tabId, headers);
 	const previous = globalThis.WebSocket;
 	(globalThis as { WebSocket: unknown }).WebSocket = TabWebSocket;
 
-	const root = createActor(rootMachine, { input: { socketUrl: options.wsUrl, connect: true } });
+	const events: EventFrame[] = [];
+	const committed: string[] = [];
+	const resyncs: string[] = [];
+	const root = createActor(rootMachine, {
+		id: 'root',
+		input: { socketUrl: `${options.wsUrl}#${tabId}`, connect: true, tabId },
+		inspect: (inspection) => {
+			if (inspection.type !== '@xstate.event' || inspection.actorRef.id !== 'root') return;
+			const event = inspection.event;
+			if (event.type === 'socket.event') events.push(event.frame as EventFrame);
+			if (event.type === 'creator.committed') committed.push(event.editId as string);
+			if (event.type === 'socket.resync') resyncs.push(event.creatorId as string);
+		}
+	});
 	root.start();
 
 	const socket = () => root.getSnapshot().children.socket as AnyActorRef;
@@ -43,6 +76,9 @@ export function openTab(options: { wsUrl: string; origin: string; cookie?: strin
 	return {
 		root,
 		sockets,
+		events,
+		committed,
+		resyncs,
 		socket,
 		creator: (id) => root.getSnapshot().context.creators[id] as AnyActorRef,
 		async waitForSocket(state, timeout = 10_000) {
@@ -55,6 +91,8 @@ export function openTab(options: { wsUrl: string; origin: string; cookie?: strin
 		},
 		stop() {
 			root.stop();
+			socketsByTab.delete(tabId);
+			tabHeaders.delete(tabId);
 			(globalThis as { WebSocket: unknown }).WebSocket = previous;
 		}
 	};

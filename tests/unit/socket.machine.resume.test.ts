@@ -58,6 +58,15 @@ describe('socketMachine resume and liveness', () => {
 		expect(forwarded).toEqual([frame]);
 	});
 
+	it('subscribes once per connection however many frames arrive', async () => {
+		const { actor } = await openFollowing();
+
+		for (let index = 0; index < 20; index += 1) server.push({ type: 'pong' });
+
+		expect(TrackedWebSocket.created[0].sent).toEqual([{ type: 'subscribe', creatorId: 'c1' }]);
+		expect(actor.getSnapshot().context.opens).toBe(1);
+	});
+
 	it('asks to resume after the last event of each creator when it reconnects', async () => {
 		const { actor } = await openFollowing();
 		actor.send({ type: 'socket.subscribe', creatorId: 'c2' });
