@@ -14,6 +14,8 @@ export interface FaultPlan {
 	random: () => number;
 	/** Counts each fault injected, by kind. */
 	injected: Record<Fault, number>;
+	/** Counts every write that went through the plan. */
+	writes: number;
 }
 
 /** A small seeded PRNG (mulberry32), so a failing run can be replayed from its seed. */
@@ -49,6 +51,7 @@ export function useServerFetch(options: { baseUrl: string; cookie?: string; faul
 
 		const plan = options.faults;
 		const isWrite = (init.method ?? 'GET') !== 'GET';
+		if (plan && isWrite) plan.writes += 1;
 		if (!plan || !isWrite || plan.random() >= plan.rate) return original(url, { ...init, headers });
 
 		const fault = KINDS[Math.floor(plan.random() * KINDS.length)];
