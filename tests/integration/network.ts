@@ -46,7 +46,7 @@ export function useServerFetch(options: { baseUrl: string; cookie?: string; faul
 		const url =
 			typeof input === 'string' && input.startsWith('/') ? options.baseUrl + input : input;
 		const headers = new Headers(init.headers);
-		if (options.cookie) headers.set('cookie', options.cookie);
+		if (options.cookie && !headers.has('cookie')) headers.set('cookie', options.cookie);
 		const send = () => original(url, { ...init, headers, signal: undefined });
 
 		const plan = options.faults;

@@ -11,8 +11,8 @@ import type { EventFrame } from '../../src/lib/shared/protocol';
 
 export interface Tab {
 	root: ReturnType<typeof createActor<typeof rootMachine>>;
-	/** Every socket this tab created, oldest first. */
-	sockets: NodeWebSocket[];
+	/** Every socket this tab created, oldest first, with the frames sent on each. */
+	sockets: (NodeWebSocket & { sent?: unknown[] })[];
 	/** Every event the socket passed on to the tab, in order. */
 	events: EventFrame[];
 	/** Edit ids the server confirmed to this tab, in order. */
@@ -45,10 +45,18 @@ export function openTab(options: {
 
 	// Several tabs share one process and one global: each socket finds its tab by URL.
 	class TabWebSocket extends NodeWebSocket {
+		/** Every frame the tab sent on this socket, parsed. */
+		sent: unknown[] = [];
+
 		constructor(url: string) {
 			const [address, owner = tabId] = url.split('#');
 			super(address, { headers: tabHeaders.get(owner) ?? headers });
 			socketsByTab.get(owner)?.push(this);
+		}
+
+		override send(data: string) {
+			this.sent.push(JSON.parse(data));
+			super.send(data);
 		}
 	}
 	tabHeaders.set(tabId, headers);

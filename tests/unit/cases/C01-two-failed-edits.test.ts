@@ -12,10 +12,14 @@ function database(refuse: (patchIndex: number) => boolean) {
 	const attemptsPerEdit = new Map<string, number>();
 
 	const answer = (request: HttpRequest): Answer => {
-		const { editId, ...patch } = request.body as { editId: string };
+		const { editId, baseVersion, ...patch } = request.body as {
+			editId: string;
+			baseVersion: number;
+		};
 		attemptsPerEdit.set(editId, (attemptsPerEdit.get(editId) ?? 0) + 1);
 		if (attemptsPerEdit.get(editId) === 1) patchIndex += 1;
 		if (refuse(patchIndex)) return fail(500);
+		if (baseVersion !== row.version) return { status: 409, body: { creator: row } };
 
 		row = { ...row, ...patch, version: row.version + 1 };
 
