@@ -70,7 +70,8 @@ export function openTab(options: {
 		id: 'root',
 		input: { socketUrl: `${options.wsUrl}#${tabId}`, connect: true, tabId },
 		inspect: (inspection) => {
-			if (inspection.type !== '@xstate.event' || inspection.actorRef.id !== 'root') return;
+			if (inspection.type !== '@xstate.event' || (inspection.actorRef as AnyActorRef).id !== 'root')
+				return;
 			const event = inspection.event;
 			if (event.type === 'socket.event') events.push(event.frame as EventFrame);
 			if (event.type === 'creator.committed') committed.push(event.editId as string);

@@ -82,16 +82,16 @@ describe('socketMachine resume and liveness', () => {
 	});
 
 	it('tells the parent to reload a creator when the server says resync', async () => {
-		const machine = socketMachine.provide({
-			actions: { notifyResync: vi.fn(), forwardEvent: vi.fn() }
-		});
-		const actor = createActor(machine, { input: { url: SOCKET_URL } }).start();
 		const resyncs: string[] = [];
-		actor.system.inspect((event) => {
-			if (event.type === '@xstate.action' && event.action.type === 'notifyResync') {
-				resyncs.push('c1');
+		const machine = socketMachine.provide({
+			actions: {
+				notifyResync: ({ event }) => {
+					if (event.type === 'socket.resyncRequired') resyncs.push(event.creatorId);
+				},
+				forwardEvent: () => {}
 			}
 		});
+		const actor = createActor(machine, { input: { url: SOCKET_URL } }).start();
 		actor.send({ type: 'socket.subscribe', creatorId: 'c1' });
 		actor.send({ type: 'socket.connect' });
 		await vi.advanceTimersByTimeAsync(MOCK_CONNECT_MS);
@@ -190,7 +190,7 @@ describe('socketMachine resume and liveness', () => {
 				forwardEvent: ({ event }) => {
 					if (event.type === 'socket.eventReceived') forwarded.push(event.frame);
 				},
-				notifyReopened: vi.fn()
+				notifyReopened: () => {}
 			}
 		});
 		const actor = createActor(machine, { input: { url: SOCKET_URL, maxAttempts: 1 } }).start();

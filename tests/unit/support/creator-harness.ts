@@ -8,7 +8,7 @@ import type { Creator } from '../../../src/lib/shared/protocol';
 import { scriptedServer, type Answer } from './fixtures';
 
 export function startCreator(
-	script: Answer[] | ((request: HttpRequest, index: number) => Answer),
+	script: Answer[] | ((request: HttpRequest, index: number) => Answer | Promise<Answer>),
 	input: CreatorInput
 ) {
 	const server = scriptedServer(script);
