@@ -12,6 +12,15 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
+/**
+ * Test suites sign in and write far faster than a person; rate limits stay on, just high.
+ * Tests of the limits themselves pass their own values in `env`.
+ */
+export const GENEROUS_LIMITS = {
+	RATE_LIMIT_SIGN_IN: '10000/60',
+	RATE_LIMIT_WRITES: '100000/60'
+};
+
 export interface AppServer {
 	port: number;
 	/** `http://127.0.0.1:port`, also the server's ORIGIN. */
@@ -97,6 +106,7 @@ export async function createAppServer(
 					DATABASE_PATH: databasePath,
 					CREATORDATA_FAULTS: '1',
 					LOG_LEVEL: 'warn',
+					...GENEROUS_LIMITS,
 					...options.env
 				},
 				stdio: ['ignore', 'pipe', 'pipe']
