@@ -65,7 +65,7 @@ describe('upgrade', () => {
 
 	it('refuses a browser page from another origin', async () => {
 		expect(await upgradeStatus('/ws', { origin: 'https://elsewhere.example' })).toBe(403);
-		expect(await upgradeStatus('/ws', { origin: server.baseUrl })).toBe(101);
+		expect(await upgradeStatus('/ws', { origin: server.baseUrl, cookie: fan1 })).toBe(101);
 	});
 
 	it('drops upgrades on any other path', async () => {

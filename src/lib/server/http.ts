@@ -68,24 +68,30 @@ export async function readJson(request: Request, limit = maxBodyBytes()): Promis
 	}
 }
 
+/**
+ * Reads at most `limit` bytes. Past the limit the rest is read and dropped rather than the
+ * stream cancelled: cancelling resets the connection, and the client would never see the 413.
+ * The server's own BODY_SIZE_LIMIT (adapter-node, 512 KiB) bounds how much is dropped.
+ */
 async function readText(request: Request, limit: number): Promise<string> {
 	if (!request.body) return '';
 
 	const reader = request.body.getReader();
 	const chunks: Uint8Array[] = [];
 	let size = 0;
-	for (;;) {
-		const { done, value } = await reader.read();
-		if (done) break;
+	try {
+		for (;;) {
+			const { done, value } = await reader.read();
+			if (done) break;
 
-		size += value.byteLength;
-		if (size > limit) {
-			await reader.cancel();
-			throw new ApiError(413, `The request body can be at most ${limit} bytes.`);
+			size += value.byteLength;
+			if (size <= limit) chunks.push(value);
 		}
-		chunks.push(value);
+	} catch (error) {
+		if (size <= limit) throw error;
 	}
 
+	if (size > limit) throw new ApiError(413, `The request body can be at most ${limit} bytes.`);
 	return Buffer.concat(chunks).toString('utf8');
 }
 
