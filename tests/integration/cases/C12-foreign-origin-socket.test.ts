@@ -59,7 +59,7 @@ describe('C12 foreign origin socket', () => {
 		const watcher = await SocketClient.open(server, await signIn(server, ACCOUNTS.bravo));
 		await watcher.subscribe('c2');
 
-		const fan = await signIn(server, ACCOUNTS.fan1);
+		const fan = await signIn(server, ACCOUNTS.fan2);
 		expect(
 			(await api(server, 'POST', '/api/creators/c2/subscriptions', { cookie: fan })).status
 		).toBe(201);
