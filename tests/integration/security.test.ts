@@ -501,3 +501,34 @@ describe('sessions under https', () => {
 		expect((await upgrade(secure.baseUrl, { cookie })).status).toBe(401);
 	});
 });
+
+describe('without ORIGIN configured', () => {
+	let plain: TestServer;
+
+	beforeAll(async () => {
+		plain = await startServer({ ORIGIN: '' });
+	});
+
+	afterAll(() => plain?.stop());
+
+	it('treats the plain-HTTP host the server answers on as its own origin, and no other', async () => {
+		const write = (origin: string) =>
+			fetch(`${plain.baseUrl}/api/session`, {
+				method: 'POST',
+				headers: { origin, 'content-type': 'application/json' },
+				body: JSON.stringify(ACCOUNTS.fan1)
+			});
+
+		expect((await write(plain.baseUrl)).status).toBe(200);
+		expect((await write(plain.baseUrl.replace('http:', 'https:'))).status).toBe(403);
+		expect((await upgrade(plain.baseUrl, { origin: plain.baseUrl, cookie: fan1 })).status).toBe(
+			401
+		);
+		const cookie = await signIn(plain, ACCOUNTS.fan1);
+		expect((await upgrade(plain.baseUrl, { origin: plain.baseUrl, cookie })).status).toBe(101);
+		expect(
+			(await upgrade(plain.baseUrl, { origin: plain.baseUrl.replace('http:', 'https:'), cookie }))
+				.status
+		).toBe(403);
+	});
+});

@@ -65,6 +65,11 @@ async function waitUntilUp(url: string, child: ChildProcess, output: () => strin
 	throw new Error(`server did not answer within 20 s:\n${output()}`);
 }
 
+/** An empty value in `env` unsets that variable, e.g. `{ ORIGIN: '' }` for a server without one. */
+function withoutEmpty(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+	return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+}
+
 export async function createAppServer(
 	options: { port?: number; env?: Record<string, string> } = {}
 ): Promise<AppServer> {
@@ -98,7 +103,7 @@ export async function createAppServer(
 		async start() {
 			const started = spawn(process.execPath, ['server.js'], {
 				cwd: ROOT,
-				env: {
+				env: withoutEmpty({
 					...process.env,
 					PORT: String(port),
 					HOST: '127.0.0.1',
@@ -108,7 +113,7 @@ export async function createAppServer(
 					LOG_LEVEL: 'warn',
 					...GENEROUS_LIMITS,
 					...options.env
-				},
+				}),
 				stdio: ['ignore', 'pipe', 'pipe']
 			});
 			started.stdout?.on('data', (chunk) => (output += chunk));

@@ -6,7 +6,7 @@
 import { json, type RequestEvent } from '@sveltejs/kit';
 import { maxBodyBytes, signInRateLimit, writeRateLimit } from '../config';
 import type { ApiErrorBody } from '../http';
-import { originAllowed } from './origin';
+import { appOrigin, originAllowed } from './origin';
 import { RateLimiter } from './rate-limit';
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -29,7 +29,7 @@ export function guardRequest(event: RequestEvent): Response | null {
 	const { request, url } = event;
 	if (!WRITE_METHODS.has(request.method)) return null;
 
-	if (!originAllowed(request.headers.get('origin'), url.origin)) {
+	if (!originAllowed(request.headers.get('origin'), appOrigin(url))) {
 		return refusal(403, 'Changes can only be made from this app’s own pages.');
 	}
 

@@ -37,3 +37,14 @@ export function originAllowed(origin: string | null | undefined, ownOrigin: stri
 	const trusted = [ownOrigin, ...allowedOrigins()].map(normalizeOrigin);
 	return trusted.includes(normalized);
 }
+
+/**
+ * The app's own origin for an HTTP request. With `ORIGIN` (or adapter-node's
+ * `PROTOCOL_HEADER`) set, it is the URL SvelteKit built. Without them adapter-node guesses
+ * https, but server.js serves plain HTTP, so the page a person opened is `http://` + Host.
+ * An https page behind an unconfigured proxy is refused rather than guessed at.
+ */
+export function appOrigin(url: URL): string {
+	if (process.env.ORIGIN || process.env.PROTOCOL_HEADER) return url.origin;
+	return `http://${url.host}`;
+}
