@@ -25,9 +25,15 @@ export function applyEdits(confirmed: Creator | null, pending: PendingEdit[]): C
 /**
  * Of two server copies, the one with the higher version; on a tie the incoming one, so an
  * answer to this tab's own write (same version as its broadcast) is still taken.
+ *
+ * Earnings are private: a `creator_updated` event carries the public copy without them, so an
+ * owner's known earnings are kept rather than lost to that copy.
  */
 export function pickNewer(current: Creator | null, incoming: Creator): Creator {
 	if (current && current.version > incoming.version) return current;
+	if (incoming.earningsCents === undefined && current?.earningsCents !== undefined) {
+		return { ...incoming, earningsCents: current.earningsCents };
+	}
 
 	return incoming;
 }
@@ -53,20 +59,6 @@ export function applyEventFrame(creator: Creator, frame: EventFrame): Creator {
 		case 'creator_updated':
 			return pickNewer(creator, frame.data.creator);
 	}
-}
-
-/**
- * Takes a server copy into the confirmed one. Copies for everyone (events, other tabs) leave
- * out the owner's earnings; the owner keeps the figure they had instead of losing it.
- *
- * @example mergeCopy({ ...alpha, earningsCents: 100 }, publicAlpha).earningsCents // 100
- */
-export function mergeCopy(current: Creator | null, incoming: Creator): Creator {
-	if (!current || incoming.earningsCents !== undefined || current.earningsCents === undefined) {
-		return incoming;
-	}
-
-	return { ...incoming, earningsCents: current.earningsCents };
 }
 
 /** The event-log position an API answer reflects (`eventId`), or null when it names none. */

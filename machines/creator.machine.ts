@@ -8,7 +8,6 @@ import type { Creator, EventFrame, ProfilePatch } from '../src/lib/shared/protoc
 import {
 	applyEdits,
 	applyEventFrame,
-	mergeCopy,
 	pickNewer,
 	readCreator,
 	readEventId,
@@ -140,7 +139,8 @@ export const creatorMachine = setup({
 			const incoming = incomingCreator(event);
 
 			return (
-				incoming !== null && pickNewer(context.confirmed, incoming.creator) === incoming.creator
+				incoming !== null &&
+				(context.confirmed === null || incoming.creator.version >= context.confirmed.version)
 			);
 		},
 		hasData: ({ context }) => context.confirmed !== null,
@@ -178,10 +178,7 @@ export const creatorMachine = setup({
 		}),
 		settleHeadFromCopy: assign(({ context, event }) => {
 			const incoming = incomingCreator(event) as { creator: Creator };
-			const confirmed = pickNewer(
-				context.confirmed,
-				mergeCopy(context.confirmed, incoming.creator)
-			);
+			const confirmed = pickNewer(context.confirmed, incoming.creator);
 			const [committed, ...pending] = context.pending;
 
 			return {
@@ -194,7 +191,7 @@ export const creatorMachine = setup({
 		}),
 		rebaseHeadEdit: assign(({ context, event }) => {
 			const current = conflictCopy(event) as Creator;
-			const confirmed = pickNewer(context.confirmed, mergeCopy(context.confirmed, current));
+			const confirmed = pickNewer(context.confirmed, current);
 			const [head, ...rest] = context.pending;
 			const pending = [{ ...head, rebases: (head.rebases ?? 0) + 1 }, ...rest];
 
@@ -202,7 +199,7 @@ export const creatorMachine = setup({
 		}),
 		takeConflictCopy: assign(({ context, event }) => {
 			const current = conflictCopy(event) as Creator;
-			const confirmed = pickNewer(context.confirmed, mergeCopy(context.confirmed, current));
+			const confirmed = pickNewer(context.confirmed, current);
 
 			return { confirmed, view: applyEdits(confirmed, context.pending), error: conflictFailure };
 		}),
@@ -234,7 +231,7 @@ export const creatorMachine = setup({
 			const pending = context.pending.filter(
 				(edit, index) => index === 0 || edit.id !== incoming.editId
 			);
-			const confirmed = mergeCopy(context.confirmed, incoming.creator);
+			const confirmed = pickNewer(context.confirmed, incoming.creator);
 
 			return {
 				confirmed,
