@@ -43,10 +43,13 @@ export function useServerFetch(options: { baseUrl: string; cookie?: string; faul
 	const original = globalThis.fetch;
 
 	globalThis.fetch = async (input: RequestInfo | URL, init: RequestInit = {}) => {
-		const url =
-			typeof input === 'string' && input.startsWith('/') ? options.baseUrl + input : input;
+		// Only the app's own calls (relative URLs) are the tab's; a test's absolute calls go as
+		// they are, so signing someone else in does not borrow (and rotate) the tab's session.
+		if (typeof input !== 'string' || !input.startsWith('/')) return original(input, init);
+
+		const url = options.baseUrl + input;
 		const headers = new Headers(init.headers);
-		if (options.cookie && !headers.has('cookie')) headers.set('cookie', options.cookie);
+		if (options.cookie) headers.set('cookie', options.cookie);
 		const send = () => original(url, { ...init, headers, signal: undefined });
 
 		const plan = options.faults;

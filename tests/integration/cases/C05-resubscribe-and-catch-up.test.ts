@@ -94,13 +94,15 @@ describe('C05 resubscribe and catch up', () => {
 		expect(subscribesPerConnection).toEqual(tab.sockets.map(() => 1));
 
 		const fan = await signIn({ baseUrl: server.url }, ACCOUNTS.fan2);
-		await fetch(`${server.url}/api/creators/c1/subscriptions`, {
+		const before = tab.creator('c1').getSnapshot().context.confirmed.subscriberCount;
+		const cancelled = await fetch(`${server.url}/api/creators/c1/subscriptions`, {
 			method: 'DELETE',
 			headers: { cookie: fan }
 		});
+		expect(cancelled.status).toBe(200);
 		await waitFor(
 			tab.creator('c1'),
-			(snapshot) => snapshot.context.confirmed.subscriberCount === 5
+			(snapshot) => snapshot.context.confirmed.subscriberCount === before - 1
 		);
 		await new Promise((settle) => setTimeout(settle, 200));
 		expect(tab.events.filter((event) => event.event === 'subscription_cancelled')).toHaveLength(1);
