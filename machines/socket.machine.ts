@@ -24,6 +24,9 @@ export const POLICY_VIOLATION = 1008;
 /** The code this tab reports when it drops a connection that stopped answering. */
 export const SILENT_CONNECTION = 4000;
 
+/** An attempt that neither opens nor fails within this long counts as failed. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
 export const heartbeat = {
 	/** Quiet this long, the tab pings the server. */
 	intervalMs: 20_000,
@@ -265,6 +268,13 @@ export const socketMachine = setup({
 			return { type: 'socket.resync', creatorId: event.creatorId };
 		}),
 		notifyReopened: sendParent({ type: 'socket.reopened' }),
+		reportConnectTimeout: enqueueActions(({ enqueue }) => {
+			enqueue.raise({
+				type: 'socket.closed',
+				code: SILENT_CONNECTION,
+				reason: 'Connecting took too long.'
+			});
+		}),
 		reportSilence: enqueueActions(({ enqueue }) => {
 			enqueue.raise({
 				type: 'socket.closed',
@@ -276,6 +286,7 @@ export const socketMachine = setup({
 	delays: {
 		reconnectDelay: ({ context }) =>
 			reconnectDelay(context.attempts, { notBeforeMs: context.retryAfterMs ?? 0 }),
+		connectTimeout: () => CONNECT_TIMEOUT_MS,
 		heartbeatInterval: () => heartbeat.intervalMs,
 		heartbeatTimeout: () => heartbeat.timeoutMs,
 		pollInterval: () => POLL_INTERVAL_MS
@@ -395,6 +406,12 @@ export const socketMachine = setup({
 			states: {
 				connecting: {
 					description: 'Waiting for the server to accept the socket.',
+					after: {
+						connectTimeout: {
+							description: 'Neither open nor refused in time: count it as a failed attempt.',
+							actions: 'reportConnectTimeout'
+						}
+					},
 					on: {
 						'socket.opened': [
 							{

@@ -24,7 +24,15 @@ const OPEN = 1;
  */
 export const connection = fromCallback<ConnectionCommand, { url: string }, ConnectionEvent>(
 	({ input, sendBack, receive }) => {
-		const socket = new globalThis.WebSocket(input.url);
+		let socket: WebSocket;
+		try {
+			socket = new globalThis.WebSocket(input.url);
+		} catch (error) {
+			// A blocked port or a malformed address throws here instead of failing with `close`;
+			// it is reported as the failed attempt it is, once the actor has started.
+			queueMicrotask(() => sendBack({ type: 'socket.closed', code: 1006, reason: String(error) }));
+			return;
+		}
 
 		const onOpen = () => sendBack({ type: 'socket.opened' });
 		const onMessage = (event: MessageEvent) => {

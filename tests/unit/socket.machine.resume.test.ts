@@ -6,7 +6,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createActor, fromPromise } from 'xstate';
 import type { PollInput, PollResult } from '../../machines/adapters/event-poll';
-import { heartbeat, POLL_INTERVAL_MS, socketMachine } from '../../machines/socket.machine';
+import {
+	CONNECT_TIMEOUT_MS,
+	heartbeat,
+	POLL_INTERVAL_MS,
+	socketMachine
+} from '../../machines/socket.machine';
 import type { EventFrame } from '../../src/lib/shared/protocol';
 import { eventFrame } from './support/fixtures';
 import {
@@ -117,6 +122,27 @@ describe('socketMachine resume and liveness', () => {
 		expect(TrackedWebSocket.created[0].closeCalls).toEqual([1000]);
 		await vi.advanceTimersByTimeAsync(500 + MOCK_CONNECT_MS);
 		expect(actor.getSnapshot().matches({ active: 'open' })).toBe(true);
+	});
+
+	it('counts an attempt that hangs while connecting as failed and tries again', async () => {
+		server.stop();
+		const hanging = class extends TrackedWebSocket {
+			constructor(url: string | URL) {
+				super(url);
+				// Neither open nor close ever arrives, as with a blackholed address.
+				this.addEventListener = () => {};
+			}
+		};
+		vi.stubGlobal('WebSocket', hanging);
+		const { actor } = startSocket();
+		actor.send({ type: 'socket.connect' });
+
+		await vi.advanceTimersByTimeAsync(CONNECT_TIMEOUT_MS - 1);
+		expect(actor.getSnapshot().matches({ active: 'connecting' })).toBe(true);
+		await vi.advanceTimersByTimeAsync(1);
+
+		expect(actor.getSnapshot().value).toBe('backoff');
+		expect(actor.getSnapshot().context).toMatchObject({ attempts: 1, lastCloseCode: 4000 });
 	});
 
 	it('keeps a connection that answers within the heartbeat', async () => {

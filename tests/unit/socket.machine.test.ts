@@ -211,7 +211,8 @@ describe('socketMachine', () => {
 				expect(actor.getSnapshot().matches({ active: 'connecting' })).toBe(true);
 				expect(actor.getSnapshot().context.attempts).toBe(0);
 				expect(TrackedWebSocket.created).toHaveLength(2);
-				expect(vi.getTimerCount()).toBe(1);
+				// mock-socket's connect timer and the connect timeout; the backoff timer is gone.
+				expect(vi.getTimerCount()).toBe(2);
 			}
 		);
 
