@@ -26,7 +26,7 @@ const config = {
 				'script-src': ['self'],
 				'style-src': ['self', 'unsafe-inline'],
 				'img-src': ['self', 'data:'],
-				'connect-src': ['self', 'ws:', 'wss:'],
+				'connect-src': ['self'],
 				'object-src': ['none'],
 				'base-uri': ['self'],
 				'frame-ancestors': ['none']

@@ -23,9 +23,15 @@ export function applyEdits(confirmed: Creator | null, pending: PendingEdit[]): C
 /**
  * Of two server copies, the one with the higher version; on a tie the incoming one, so an
  * answer to this tab's own write (same version as its broadcast) is still taken.
+ *
+ * Earnings are private: a `creator_updated` event carries the public copy without them, so an
+ * owner's known earnings are kept rather than lost to that copy.
  */
 export function pickNewer(current: Creator | null, incoming: Creator): Creator {
 	if (current && current.version > incoming.version) return current;
+	if (incoming.earningsCents === undefined && current?.earningsCents !== undefined) {
+		return { ...incoming, earningsCents: current.earningsCents };
+	}
 
 	return incoming;
 }

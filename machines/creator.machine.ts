@@ -91,7 +91,8 @@ export const creatorMachine = setup({
 			const incoming = incomingCreator(event);
 
 			return (
-				incoming !== null && pickNewer(context.confirmed, incoming.creator) === incoming.creator
+				incoming !== null &&
+				(context.confirmed === null || incoming.creator.version >= context.confirmed.version)
 			);
 		},
 		hasData: ({ context }) => context.confirmed !== null
@@ -149,7 +150,9 @@ export const creatorMachine = setup({
 				(edit, index) => index === 0 || edit.id !== incoming.editId
 			);
 
-			return { confirmed: incoming.creator, pending, view: applyEdits(incoming.creator, pending) };
+			const confirmed = pickNewer(context.confirmed, incoming.creator);
+
+			return { confirmed, pending, view: applyEdits(confirmed, pending) };
 		}),
 		applyServerEvent: assign(({ context, event }) => {
 			if (event.type !== 'creator.serverEvent' || !context.confirmed) return {};

@@ -11,6 +11,9 @@ const { values } = parseArgs({
 	allowPositionals: true
 });
 
+/** `1 subscriber`, `3 subscribers`. */
+const subscribers = (count) => `${count} subscriber${count === 1 ? '' : 's'}`;
+
 const baseUrl = (process.env.BASE_URL ?? 'http://localhost:3000').replace(/\/$/, '');
 const durationSeconds = Number(values.duration);
 if (!Number.isFinite(durationSeconds) || durationSeconds <= 0) {
@@ -73,7 +76,7 @@ async function toggleSubscription(fan, creators) {
 		const { subscription, creator: after } = subscribed.body;
 		log(
 			`${fan.email} subscribed to ${after.nickname} for ${dollars(subscription.priceCents)} ` +
-				`(${after.subscriberCount} subscribers)`
+				`(${subscribers(after.subscriberCount)})`
 		);
 		return;
 	}
@@ -85,7 +88,7 @@ async function toggleSubscription(fan, creators) {
 	const cancelled = await call('DELETE', path, { cookie: fan.cookie });
 	if (cancelled.status === 200) {
 		const after = cancelled.body.creator;
-		log(`${fan.email} cancelled ${after.nickname} (${after.subscriberCount} subscribers)`);
+		log(`${fan.email} cancelled ${after.nickname} (${subscribers(after.subscriberCount)})`);
 	} else {
 		log(`${fan.email} could not cancel ${creator.id}: ${cancelled.body?.message}`);
 	}

@@ -1,8 +1,14 @@
-import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
+import type { Handle, HandleServerError, RequestEvent, ServerInit } from '@sveltejs/kit';
 import { building } from '$app/environment';
-import { findSession, SESSION_COOKIE, sessionCookieOptions } from '$lib/server/auth';
+import {
+	findSession,
+	openGuestSession,
+	SESSION_COOKIE,
+	sessionCookieOptions
+} from '$lib/server/auth';
 import { startFlashSaleScheduler } from '$lib/server/flash-sales';
 import { logger } from '$lib/server/logger';
+import { guardRequest } from '$lib/server/security/guard';
 // Imported for its side effect: it registers the socket endpoint on globalThis for server.js.
 import '$lib/server/realtime';
 
@@ -12,23 +18,42 @@ export const init: ServerInit = async () => {
 	await startFlashSaleScheduler();
 };
 
+/** Sent with every answer: no MIME sniffing of API text, no full URLs leaked to other sites. */
+const SECURITY_HEADERS = {
+	'x-content-type-options': 'nosniff',
+	'referrer-policy': 'same-origin'
+};
+
+/** Page loads, where a visitor without a session is given a guest one; not API calls. */
+function isPageRequest(event: RequestEvent): boolean {
+	const { method } = event.request;
+	return (method === 'GET' || method === 'HEAD') && !event.url.pathname.startsWith('/api/');
+}
+
 export const handle: Handle = async ({ event, resolve }) => {
 	event.locals.user = null;
 	event.locals.sessionId = null;
+	const secure = event.url.protocol === 'https:';
 
 	const token = event.cookies.get(SESSION_COOKIE);
-	if (token) {
-		const session = await findSession(token);
-		if (session) {
-			event.locals.user = session.user;
-			event.locals.sessionId = session.id;
-		} else {
-			const { maxAge: _maxAge, ...options } = sessionCookieOptions(event.url.protocol === 'https:');
-			event.cookies.delete(SESSION_COOKIE, options);
-		}
+	const session = token ? await findSession(token) : null;
+	if (session) {
+		event.locals.user = session.user;
+		event.locals.sessionId = session.id;
+	} else if (isPageRequest(event)) {
+		// Every socket needs a session; a guest's carries public events only.
+		const guest = await openGuestSession();
+		event.cookies.set(SESSION_COOKIE, guest.token, sessionCookieOptions(secure));
+		event.locals.sessionId = guest.id;
+	} else if (token) {
+		const { maxAge: _maxAge, ...options } = sessionCookieOptions(secure);
+		event.cookies.delete(SESSION_COOKIE, options);
 	}
 
-	return resolve(event);
+	const refused = guardRequest(event);
+	const response = refused ?? (await resolve(event));
+	for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.headers.set(name, value);
+	return response;
 };
 
 export const handleError: HandleServerError = ({ error, event, status }) => {

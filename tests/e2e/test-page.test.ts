@@ -62,6 +62,7 @@ test.describe('/test/creator-data-v2', () => {
 		await expect(page.getByTestId('profile-nickname')).toHaveText(nickname);
 		await expect(page.getByRole('alert')).toContainText('server had a problem');
 		await expect(page.getByTestId('profile-nickname')).toHaveText(before);
+		await expect(page.getByLabel('Nickname')).toHaveValue(before);
 
 		await page.reload();
 		await expect(page.getByTestId('profile-nickname')).toHaveText(before);
@@ -106,5 +107,54 @@ test('a visitor in another browser sees a saved nickname on the public profile w
 	await page.getByRole('button', { name: 'Save' }).click();
 
 	await expect(visitor.getByTestId('profile-nickname')).toHaveText(nickname, { timeout: 1_000 });
+	await visitorContext.close();
+});
+
+test('a form left open in another tab follows a newer save and does not overwrite it', async ({
+	context,
+	baseURL
+}) => {
+	await signInAsDemo(context, baseURL!);
+	const first = await context.newPage();
+	const second = await context.newPage();
+	await openHydrated(first, '/test/creator-data-v2');
+	await openHydrated(second, '/dashboard');
+	const nickname = uniqueNickname('Newer');
+
+	await first.bringToFront();
+	await first.getByLabel('Nickname').fill(nickname);
+	await first.getByRole('button', { name: 'Save' }).click();
+
+	await second.bringToFront();
+	await expect(second.getByLabel('Nickname')).toHaveValue(nickname);
+	await second.getByLabel('Bio').fill('Only the bio changed here');
+	await second.getByRole('button', { name: 'Save' }).click();
+	await expect(second.getByTestId('profile-bio')).toHaveText('Only the bio changed here');
+
+	const saved = await context.request.get(`${baseURL}/api/creators/c1`);
+	expect((await saved.json()).creator).toMatchObject({
+		nickname,
+		bio: 'Only the bio changed here'
+	});
+});
+
+test('the creators list shows a saved nickname live', async ({
+	browser,
+	context,
+	page,
+	baseURL
+}) => {
+	await signInAsDemo(context, baseURL!);
+	await openHydrated(page, '/test/creator-data-v2');
+	const visitorContext = await browser.newContext();
+	const visitor = await visitorContext.newPage();
+	await openHydrated(visitor, '/');
+	await expect(visitor.getByTestId('live-status')).toHaveAttribute('data-state', 'open');
+	const nickname = uniqueNickname('Listed');
+
+	await page.getByLabel('Nickname').fill(nickname);
+	await page.getByRole('button', { name: 'Save' }).click();
+
+	await expect(visitor.getByRole('link', { name: new RegExp(nickname) })).toBeVisible();
 	await visitorContext.close();
 });

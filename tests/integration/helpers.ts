@@ -69,6 +69,18 @@ export async function signIn(
 	return cookie.split(';')[0];
 }
 
+/**
+ * The `cd_session=…` pair of a guest session: what a visitor's browser holds after its first
+ * page, and what a socket without a signed-in user needs.
+ */
+export async function guestCookie(server: Pick<TestServer, 'baseUrl'>): Promise<string> {
+	const response = await fetch(`${server.baseUrl}/`);
+	await response.arrayBuffer();
+	const cookie = response.headers.getSetCookie().find((line) => line.startsWith('cd_session='));
+	if (!cookie) throw new Error('the first page load issued no guest session');
+	return cookie.split(';')[0];
+}
+
 /** A WebSocket test client that queues every frame and closes, and waits for what it expects. */
 export class SocketClient {
 	readonly frames: ServerFrame[] = [];
@@ -87,8 +99,10 @@ export class SocketClient {
 		socket.on('error', () => this.notify());
 	}
 
-	static open(server: TestServer, cookie?: string): Promise<SocketClient> {
-		const socket = new WebSocket(server.wsUrl, { headers: cookie ? { cookie } : {} });
+	/** Opens a socket with this cookie, or as a guest when there is none. */
+	static async open(server: TestServer, cookie?: string): Promise<SocketClient> {
+		const headers = { cookie: cookie ?? (await guestCookie(server)) };
+		const socket = new WebSocket(server.wsUrl, { headers });
 		const client = new SocketClient(socket);
 		return new Promise((done, fail) => {
 			socket.once('open', () => done(client));

@@ -4,6 +4,7 @@ import { WebSocket } from 'ws';
 import {
 	ACCOUNTS,
 	api,
+	guestCookie,
 	isEvent,
 	signIn,
 	SocketClient,
@@ -52,9 +53,10 @@ function upgradeStatus(path: string, headers: Record<string, string> = {}) {
 }
 
 describe('upgrade', () => {
-	it('accepts anonymous and signed-in sockets on /ws', async () => {
-		expect(await upgradeStatus('/ws')).toBe(101);
+	it('accepts guest and signed-in sockets on /ws, and answers 401 without a session', async () => {
+		expect(await upgradeStatus('/ws', { cookie: await guestCookie(server) })).toBe(101);
 		expect(await upgradeStatus('/ws', { cookie: fan1 })).toBe(101);
+		expect(await upgradeStatus('/ws')).toBe(401);
 	});
 
 	it('answers 401 to a cookie that names no session', async () => {
@@ -63,7 +65,7 @@ describe('upgrade', () => {
 
 	it('refuses a browser page from another origin', async () => {
 		expect(await upgradeStatus('/ws', { origin: 'https://elsewhere.example' })).toBe(403);
-		expect(await upgradeStatus('/ws', { origin: server.baseUrl })).toBe(101);
+		expect(await upgradeStatus('/ws', { origin: server.baseUrl, cookie: fan1 })).toBe(101);
 	});
 
 	it('drops upgrades on any other path', async () => {

@@ -12,6 +12,15 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
+/**
+ * Test suites sign in and write far faster than a person; rate limits stay on, just high.
+ * Tests of the limits themselves pass their own values in `env`.
+ */
+export const GENEROUS_LIMITS = {
+	RATE_LIMIT_SIGN_IN: '10000/60',
+	RATE_LIMIT_WRITES: '100000/60'
+};
+
 export interface AppServer {
 	port: number;
 	/** `http://127.0.0.1:port`, also the server's ORIGIN. */
@@ -56,6 +65,11 @@ async function waitUntilUp(url: string, child: ChildProcess, output: () => strin
 	throw new Error(`server did not answer within 20 s:\n${output()}`);
 }
 
+/** An empty value in `env` unsets that variable, e.g. `{ ORIGIN: '' }` for a server without one. */
+function withoutEmpty(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+	return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+}
+
 export async function createAppServer(
 	options: { port?: number; env?: Record<string, string> } = {}
 ): Promise<AppServer> {
@@ -89,7 +103,7 @@ export async function createAppServer(
 		async start() {
 			const started = spawn(process.execPath, ['server.js'], {
 				cwd: ROOT,
-				env: {
+				env: withoutEmpty({
 					...process.env,
 					PORT: String(port),
 					HOST: '127.0.0.1',
@@ -97,8 +111,9 @@ export async function createAppServer(
 					DATABASE_PATH: databasePath,
 					CREATORDATA_FAULTS: '1',
 					LOG_LEVEL: 'warn',
+					...GENEROUS_LIMITS,
 					...options.env
-				},
+				}),
 				stdio: ['ignore', 'pipe', 'pipe']
 			});
 			started.stdout?.on('data', (chunk) => (output += chunk));

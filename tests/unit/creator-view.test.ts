@@ -54,6 +54,14 @@ describe('creator-view', () => {
 		expect(pickNewer(null, newer)).toBe(newer);
 	});
 
+	it("keeps the owner's earnings when the newer copy is the public one without them", () => {
+		const owned = alpha({ version: 3, earningsCents: 10_700 });
+		const { earningsCents: _private, ...publicCopy } = alpha({ version: 4, nickname: 'Beta' });
+
+		expect(pickNewer(owned, publicCopy)).toEqual({ ...publicCopy, earningsCents: 10_700 });
+		expect(pickNewer(null, publicCopy)).not.toHaveProperty('earningsCents');
+	});
+
 	it('updates earnings and subscriber counts when those events arrive', () => {
 		const creator = alpha();
 

@@ -393,6 +393,23 @@ describe('creatorMachine', () => {
 			expect(actor.getSnapshot().context.view).toMatchObject({ nickname: 'New', version: 3 });
 		});
 
+		it("keeps the owner's earnings when a public creator_updated event arrives", () => {
+			const owned = alpha({ version: 2, earningsCents: 10_700 });
+			const { earningsCents: _private, ...publicCopy } = alpha({ version: 3, nickname: 'New' });
+			const { actor } = startCreator([], { creatorId: 'c1', snapshot: owned });
+
+			actor.send({
+				type: 'creator.serverEvent',
+				frame: eventFrame('creator_updated', { creator: publicCopy })
+			});
+
+			expect(actor.getSnapshot().context.view).toMatchObject({
+				nickname: 'New',
+				version: 3,
+				earningsCents: 10_700
+			});
+		});
+
 		it('ignores partial server events when nothing is loaded yet', () => {
 			const { actor } = startCreator([fail(404)], { creatorId: 'c1' });
 

@@ -43,3 +43,8 @@ export function formatMoney(cents: number | undefined): string {
 		(cents ?? 0) / 100
 	);
 }
+
+/** `1 subscriber`, `2 subscribers`. */
+export function plural(count: number, noun: string): string {
+	return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

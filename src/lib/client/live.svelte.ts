@@ -250,27 +250,48 @@ export function getLiveSession(): LiveSession {
 }
 
 /**
- * Follows the creator a page shows, for as long as the page is mounted. Call it while a
- * component initialises; `source` returns the creator from the page's load data.
+ * Follows the creators a page shows, for as long as the page is mounted. Call it while a
+ * component initialises; `source` returns the creators from the page's load data.
+ *
+ * @example
+ * const list = useLiveCreators(() => data.creators);
+ * // {#each list.views as creator (creator.id)} … {/each}
+ */
+export function useLiveCreators(source: () => Creator[]) {
+	const session = typeof window === 'undefined' ? null : getLiveSession();
+
+	$effect(() => {
+		for (const creator of source()) session?.track(creator.id, creator);
+	});
+
+	return {
+		session,
+		/** Each creator's live view once its actor has it, the page's copy until then. */
+		get views(): Creator[] {
+			return source().map((creator) => session?.creator(creator.id, creator).view ?? creator);
+		}
+	};
+}
+
+/**
+ * Follows the one creator a page shows, with the handle for the public verbs.
  *
  * @example
  * const profile = useLiveCreator(() => data.creator);
  * // profile.view: what to render; profile.live?.updateCreatorLocally({ nickname: 'Beta' })
  */
 export function useLiveCreator(source: () => Creator | null) {
-	const session = typeof window === 'undefined' ? null : getLiveSession();
+	const list = useLiveCreators(() => {
+		const creator = source();
+		return creator ? [creator] : [];
+	});
 	const live = $derived.by(() => {
 		const creator = source();
-		return session && creator ? session.creator(creator.id, creator) : null;
-	});
-
-	$effect(() => {
-		const creator = source();
-		if (session && creator) session.track(creator.id, creator);
+		return list.session && creator ? list.session.creator(creator.id, creator) : null;
 	});
 
 	return {
-		session,
+		session: list.session,
 		get live() {
 			return live;
 		},

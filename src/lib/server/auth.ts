@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { sessionMaxAgeSeconds } from './config';
 import { getDb } from './db';
 import { decoyPasswordHash, verifyPassword } from './password';
 
@@ -12,15 +13,28 @@ export type SessionUser = {
 	creatorId: string | null;
 };
 
+/**
+ * A visitor's session. Guests have one too (`user: null`), issued on their first page, so
+ * every socket belongs to a session the server can end, and a guest receives public events.
+ */
 export type Session = {
 	/** sha256 of the cookie token: the sessions table key, safe to log and to compare. */
 	id: string;
-	user: SessionUser;
+	user: SessionUser | null;
 	expiresAt: Date;
 };
 
+/** A session just opened: the token goes in the cookie and nowhere else. */
+export type OpenedSession<U extends SessionUser | null = SessionUser | null> = Session & {
+	token: string;
+	user: U;
+};
+
 export const SESSION_COOKIE = 'cd_session';
-export const SESSION_MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
+
+/** Expired rows are deleted at most this often, when a guest session is opened. */
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
+let lastPrunedAt = 0;
 
 /** The options the session cookie is set and cleared with; Secure only where the page is https. */
 export function sessionCookieOptions(secure: boolean) {
@@ -29,7 +43,7 @@ export function sessionCookieOptions(secure: boolean) {
 		httpOnly: true,
 		sameSite: 'lax' as const,
 		secure,
-		maxAge: SESSION_MAX_AGE_SECONDS
+		maxAge: sessionMaxAgeSeconds()
 	};
 }
 
@@ -48,7 +62,7 @@ export function hashToken(token: string): string {
 export async function signIn(
 	email: string,
 	password: string
-): Promise<(Session & { token: string }) | null> {
+): Promise<OpenedSession<SessionUser> | null> {
 	const db = await getDb();
 	const row = await db
 		.selectFrom('users')
@@ -66,28 +80,49 @@ export async function signIn(
 	const valid = await verifyPassword(password, row?.password_hash ?? (await decoyPasswordHash()));
 	if (!row || !valid) return null;
 
-	const token = randomBytes(32).toString('base64url');
-	const now = new Date();
-	const expiresAt = new Date(now.getTime() + SESSION_MAX_AGE_SECONDS * 1000);
-	const id = hashToken(token);
-
-	await db
-		.insertInto('sessions')
-		.values({
-			id,
-			user_id: row.id,
-			created_at: now.toISOString(),
-			expires_at: expiresAt.toISOString()
-		})
-		.execute();
-
 	const user = {
 		id: row.id,
 		email: row.email,
 		displayName: row.display_name,
 		creatorId: row.creator_id
 	};
-	return { id, token, user, expiresAt };
+	return { ...(await createSession(user.id)), user };
+}
+
+/** A session without a user, for a visitor's first page: public events on the socket, no more. */
+export async function openGuestSession(): Promise<OpenedSession<null>> {
+	const now = Date.now();
+	if (now - lastPrunedAt >= PRUNE_EVERY_MS) {
+		lastPrunedAt = now;
+		const db = await getDb();
+		await db
+			.deleteFrom('sessions')
+			.where('expires_at', '<=', new Date(now).toISOString())
+			.execute();
+	}
+
+	return { ...(await createSession(null)), user: null };
+}
+
+/** A fresh random token and its row; ids are never reused, so sign-in always rotates them. */
+async function createSession(userId: number | null) {
+	const db = await getDb();
+	const token = randomBytes(32).toString('base64url');
+	const now = new Date();
+	const expiresAt = new Date(now.getTime() + sessionMaxAgeSeconds() * 1000);
+	const id = hashToken(token);
+
+	await db
+		.insertInto('sessions')
+		.values({
+			id,
+			user_id: userId,
+			created_at: now.toISOString(),
+			expires_at: expiresAt.toISOString()
+		})
+		.execute();
+
+	return { id, token, expiresAt };
 }
 
 /** The live session a cookie token belongs to, or null when it is unknown or expired. */
@@ -95,7 +130,7 @@ export async function findSession(token: string): Promise<Session | null> {
 	const db = await getDb();
 	const row = await db
 		.selectFrom('sessions')
-		.innerJoin('users', 'users.id', 'sessions.user_id')
+		.leftJoin('users', 'users.id', 'sessions.user_id')
 		.leftJoin('creators', 'creators.user_id', 'users.id')
 		.select([
 			'sessions.id as session_id',
@@ -116,18 +151,14 @@ export async function findSession(token: string): Promise<Session | null> {
 		return null;
 	}
 
-	return {
-		id: row.session_id,
-		expiresAt,
-		user: {
-			id: row.id,
-			email: row.email,
-			displayName: row.display_name,
-			creatorId: row.creator_id
-		}
-	};
+	const user =
+		row.id === null || row.email === null || row.display_name === null
+			? null
+			: { id: row.id, email: row.email, displayName: row.display_name, creatorId: row.creator_id };
+	return { id: row.session_id, expiresAt, user };
 }
 
+/** Ends a session: its row is deleted, so its cookie opens nothing from now on. */
 export async function signOut(sessionId: string): Promise<void> {
 	const db = await getDb();
 	await db.deleteFrom('sessions').where('id', '=', sessionId).execute();

@@ -17,3 +17,50 @@ export function allowedOrigins(): string[] {
 		.map((origin) => origin?.trim())
 		.filter((origin): origin is string => Boolean(origin));
 }
+
+/** A count allowed per window of seconds, read from `COUNT/SECONDS` (e.g. `10/60`). */
+export type RateLimitSetting = { limit: number; windowMs: number };
+
+function rateLimitSetting(name: string, fallback: RateLimitSetting): RateLimitSetting {
+	const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(process.env[name] ?? '');
+	if (!match) return fallback;
+
+	const limit = Number(match[1]);
+	const seconds = Number(match[2]);
+	return limit > 0 && seconds > 0 ? { limit, windowMs: seconds * 1000 } : fallback;
+}
+
+function positiveInteger(name: string, fallback: number): number {
+	const value = Number(process.env[name]);
+	return Number.isSafeInteger(value) && value > 0 ? value : fallback;
+}
+
+/** Sign-in attempts per client address (`RATE_LIMIT_SIGN_IN`, default 10 a minute). */
+export function signInRateLimit(): RateLimitSetting {
+	return rateLimitSetting('RATE_LIMIT_SIGN_IN', { limit: 10, windowMs: 60_000 });
+}
+
+/** API writes per signed-in user, or per address for others (`RATE_LIMIT_WRITES`, 120 a minute). */
+export function writeRateLimit(): RateLimitSetting {
+	return rateLimitSetting('RATE_LIMIT_WRITES', { limit: 120, windowMs: 60_000 });
+}
+
+/** Largest JSON request body the API reads (`MAX_BODY_BYTES`, default 16 KiB). */
+export function maxBodyBytes(): number {
+	return positiveInteger('MAX_BODY_BYTES', 16 * 1024);
+}
+
+/** How long a session, signed in or guest, lives (`SESSION_MAX_AGE_SECONDS`, default 30 days). */
+export function sessionMaxAgeSeconds(): number {
+	return positiveInteger('SESSION_MAX_AGE_SECONDS', 30 * 24 * 60 * 60);
+}
+
+/** Frames a socket may send per second before it is throttled (`WS_MAX_FRAMES_PER_SECOND`). */
+export function socketFramesPerSecond(): number {
+	return positiveInteger('WS_MAX_FRAMES_PER_SECOND', 30);
+}
+
+/** Sockets one user (or one guest session) may hold open at once (`WS_MAX_SOCKETS_PER_USER`). */
+export function socketsPerUser(): number {
+	return positiveInteger('WS_MAX_SOCKETS_PER_USER', 20);
+}

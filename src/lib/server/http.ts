@@ -1,6 +1,7 @@
 import { json, type RequestEvent } from '@sveltejs/kit';
 import type { z } from 'zod';
 import type { SessionUser } from './auth';
+import { maxBodyBytes } from './config';
 import { logger } from './logger';
 
 /** What every failed API call answers: a sentence for people, and one per field when useful. */
@@ -53,14 +54,45 @@ export function requireUser(locals: App.Locals): SessionUser {
 	return locals.user;
 }
 
-/** Reads a JSON body; a body that is not JSON is a 400, whatever it claims to be. */
-export async function readJson(request: Request): Promise<unknown> {
-	const text = await request.text();
+/**
+ * Reads a JSON body; a body that is not JSON is a 400, whatever it claims to be, and one
+ * over the size limit is a 413. The hook refuses a declared length over the limit; this
+ * counts the bytes as they arrive, for bodies sent without a length (chunked).
+ */
+export async function readJson(request: Request, limit = maxBodyBytes()): Promise<unknown> {
+	const text = await readText(request, limit);
 	try {
 		return JSON.parse(text);
 	} catch {
 		throw new ApiError(400, 'The request body must be valid JSON.');
 	}
+}
+
+/**
+ * Reads at most `limit` bytes. Past the limit the rest is read and dropped rather than the
+ * stream cancelled: cancelling resets the connection, and the client would never see the 413.
+ * The server's own BODY_SIZE_LIMIT (adapter-node, 512 KiB) bounds how much is dropped.
+ */
+async function readText(request: Request, limit: number): Promise<string> {
+	if (!request.body) return '';
+
+	const reader = request.body.getReader();
+	const chunks: Uint8Array[] = [];
+	let size = 0;
+	try {
+		for (;;) {
+			const { done, value } = await reader.read();
+			if (done) break;
+
+			size += value.byteLength;
+			if (size <= limit) chunks.push(value);
+		}
+	} catch (error) {
+		if (size <= limit) throw error;
+	}
+
+	if (size > limit) throw new ApiError(413, `The request body can be at most ${limit} bytes.`);
+	return Buffer.concat(chunks).toString('utf8');
 }
 
 /**

@@ -102,6 +102,27 @@ const migrations: Record<string, Migration> = {
 				.columns(['creator_id', 'id'])
 				.execute();
 		}
+	},
+	'002_guest_sessions': {
+		// SQLite cannot drop NOT NULL in place, so the table is rebuilt with user_id optional.
+		async up(db: Kysely<unknown>) {
+			await db.schema
+				.createTable('sessions_next')
+				.addColumn('id', 'text', (col) => col.primaryKey())
+				.addColumn('user_id', 'integer', (col) => col.references('users.id').onDelete('cascade'))
+				.addColumn('created_at', 'text', (col) => col.notNull())
+				.addColumn('expires_at', 'text', (col) => col.notNull())
+				.execute();
+			await sql`insert into sessions_next (id, user_id, created_at, expires_at)
+				select id, user_id, created_at, expires_at from sessions`.execute(db);
+			await db.schema.dropTable('sessions').execute();
+			await db.schema.alterTable('sessions_next').renameTo('sessions').execute();
+			await db.schema
+				.createIndex('sessions_by_expiry')
+				.on('sessions')
+				.column('expires_at')
+				.execute();
+		}
 	}
 };
 

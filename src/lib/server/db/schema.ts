@@ -45,7 +45,8 @@ export interface FlashSalesTable {
 export interface SessionsTable {
 	/** sha256 of the cookie token, so a copy of the database cannot sign anyone in. */
 	id: string;
-	user_id: number;
+	/** Null for a guest: a visitor who has not signed in. */
+	user_id: number | null;
 	created_at: Timestamp;
 	expires_at: Timestamp;
 }

@@ -6,8 +6,11 @@ import { logger } from '../logger';
 /** One connected socket and what the hub knows about it. */
 export type Client = {
 	socket: WebSocket;
+	/** Null for a guest, whose socket receives public events only. */
 	user: SessionUser | null;
-	sessionId: string | null;
+	sessionId: string;
+	/** Whom the socket counts against for the per-user socket cap. */
+	ownerKey: string;
 	sessionExpiresAt: number | null;
 	creators: Set<string>;
 	alive: boolean;

@@ -14,15 +14,22 @@ import {
 	type ClientFrame
 } from '$lib/shared/protocol';
 import { findSession, SESSION_COOKIE, type Session } from '../auth';
-import { allowedOrigins } from '../config';
+import { socketFramesPerSecond, socketsPerUser } from '../config';
 import { creatorExists } from '../creators';
 import { eventsSince, getEventBus } from '../events';
 import { logger } from '../logger';
+import { originAllowed } from '../security/origin';
 import { Hub, send, type Client } from './hub';
 
 const HEARTBEAT_MS = 30_000;
-/** Frames a socket may send per second before it is told to slow down. */
-const MAX_FRAMES_PER_SECOND = 30;
+/**
+ * A socket over its frame rate is throttled: later frames that second are ignored, with one
+ * `rate_limited` error. One that keeps sending to this many times the rate is flooding and
+ * is closed with 1008.
+ */
+const FLOOD_FACTOR = 2;
+/** Longest delay setTimeout accepts; a session further out is checked again at that point. */
+const MAX_TIMER_MS = 2_147_483_647;
 /** Events replayed per `resume`; a client further behind resumes again from the last one. */
 const RESUME_LIMIT = 500;
 
@@ -82,29 +89,27 @@ function refuse(socket: Duplex, status: number, reason: string): void {
 }
 
 /**
- * Browsers send cookies with cross-site WebSocket requests, so without this check any
- * page could open a socket as the signed-in user. Clients without an Origin are not browsers.
+ * The app's own origin as this handshake reached it: `ORIGIN` when the server is behind a
+ * proxy (adapter-node's setting), else the scheme of this connection and its Host header.
  */
-function originAllowed(request: IncomingMessage): boolean {
-	const origin = request.headers.origin;
-	if (!origin) return true;
+function ownOrigin(request: IncomingMessage): string {
+	if (process.env.ORIGIN) return process.env.ORIGIN;
 
-	const hostOf = (url: string) => {
-		try {
-			return new URL(url).host;
-		} catch {
-			return null;
-		}
-	};
-	const host = hostOf(origin);
-	if (host === null) return false;
-	if (host === request.headers.host) return true;
-	return allowedOrigins().some((allowed) => hostOf(allowed) === host);
+	const scheme = 'encrypted' in request.socket && request.socket.encrypted ? 'https' : 'http';
+	return `${scheme}://${request.headers.host ?? 'localhost'}`;
+}
+
+/** Who a socket counts against for the open-socket cap: the user, or a guest's session. */
+function ownerKey(user: Session['user'], sessionId: string): string {
+	return user ? `user:${user.id}` : `session:${sessionId}`;
 }
 
 /**
- * Takes over an HTTP upgrade for `/ws`. No cookie makes an anonymous socket (public events
- * only); a cookie that names no live session is refused with 401 so the client signs in again.
+ * Takes over an HTTP upgrade for `/ws`. Browsers send cookies with cross-site WebSocket
+ * handshakes, so a foreign Origin is refused (403) before anything else (see
+ * security/origin.ts for the rule when Origin is missing). Every socket needs a live
+ * session, a guest's included: without one the answer is 401, and a user (or guest) who
+ * already holds the most sockets allowed gets 429.
  *
  * @example
  * httpServer.on('upgrade', (request, socket, head) => handleUpgrade(request, socket, head));
@@ -121,15 +126,22 @@ export function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Bu
 
 	const realtime = state();
 	if (realtime.closing) return refuse(socket, 503, 'Service Unavailable');
-	if (!originAllowed(request)) return refuse(socket, 403, 'Forbidden');
+	if (!originAllowed(request.headers.origin, ownOrigin(request))) {
+		return refuse(socket, 403, 'Forbidden');
+	}
 
 	const token = parseCookies(request.headers.cookie ?? '')[SESSION_COOKIE];
-	const lookup = token ? findSession(token) : Promise.resolve(null);
+	if (!token) return refuse(socket, 401, 'Unauthorized');
 
-	lookup.then(
+	findSession(token).then(
 		(session) => {
-			if (token && !session) return refuse(socket, 401, 'Unauthorized');
+			if (!session) return refuse(socket, 401, 'Unauthorized');
 			if (socket.destroyed) return;
+
+			const key = ownerKey(session.user, session.id);
+			let open = 0;
+			for (const client of realtime.hub.clients) if (client.ownerKey === key) open += 1;
+			if (open >= socketsPerUser()) return refuse(socket, 429, 'Too Many Requests');
 
 			realtime.wss.handleUpgrade(request, socket, head, (ws) =>
 				onConnection(realtime.hub, ws, session)
@@ -142,18 +154,20 @@ export function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Bu
 	);
 }
 
-function onConnection(hub: Hub, socket: WebSocket, session: Session | null): void {
+function onConnection(hub: Hub, socket: WebSocket, session: Session): void {
 	const client: Client = {
 		socket,
-		user: session?.user ?? null,
-		sessionId: session?.id ?? null,
-		sessionExpiresAt: session?.expiresAt.getTime() ?? null,
+		user: session.user,
+		sessionId: session.id,
+		ownerKey: ownerKey(session.user, session.id),
+		sessionExpiresAt: session.expiresAt.getTime(),
 		creators: new Set(),
 		alive: true,
 		windowStart: 0,
 		windowCount: 0
 	};
 	hub.add(client);
+	const expiry = closeWhenSessionExpires(client);
 	logger.info({ user: client.user?.id ?? null, sockets: hub.clients.size }, 'socket connected');
 
 	socket.on('pong', () => {
@@ -167,6 +181,7 @@ function onConnection(hub: Hub, socket: WebSocket, session: Session | null): voi
 	});
 
 	socket.on('close', (code) => {
+		clearTimeout(expiry.timer);
 		hub.remove(client);
 		logger.info(
 			{ user: client.user?.id ?? null, code, sockets: hub.clients.size },
@@ -200,7 +215,28 @@ function textOf(data: RawData): string {
 	return data.toString('utf8');
 }
 
+/**
+ * Closes the socket with 1008 the moment its session expires. The timer is re-armed in
+ * steps when the expiry is further away than one setTimeout can wait.
+ */
+function closeWhenSessionExpires(client: Client): { timer?: NodeJS.Timeout } {
+	const handle: { timer?: NodeJS.Timeout } = {};
+	const arm = () => {
+		const left = (client.sessionExpiresAt ?? Infinity) - Date.now();
+		if (left <= 0) {
+			client.socket.close(1008, 'The session has expired.');
+			return;
+		}
+		handle.timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+		handle.timer.unref();
+	};
+	arm();
+	return handle;
+}
+
+/** True when this frame is over the rate and must be ignored; a flood closes the socket. */
 function rateLimited(client: Client): boolean {
+	const limit = socketFramesPerSecond();
 	const now = Date.now();
 	if (now - client.windowStart >= 1000) {
 		client.windowStart = now;
@@ -208,14 +244,17 @@ function rateLimited(client: Client): boolean {
 	}
 
 	client.windowCount += 1;
-	if (client.windowCount <= MAX_FRAMES_PER_SECOND) return false;
+	if (client.windowCount <= limit) return false;
 
-	if (client.windowCount === MAX_FRAMES_PER_SECOND + 1) {
+	if (client.windowCount === limit + 1) {
 		send(client, {
 			type: 'error',
 			code: 'rate_limited',
-			message: `At most ${MAX_FRAMES_PER_SECOND} messages a second; later ones were ignored.`
+			message: `At most ${limit} messages a second; later ones were ignored.`
 		});
+	} else if (client.windowCount > limit * FLOOD_FACTOR) {
+		logger.warn({ user: client.user?.id ?? null }, 'closing a socket that floods');
+		client.socket.close(1008, 'Too many messages.');
 	}
 	return true;
 }
@@ -272,12 +311,12 @@ function checkHeartbeats(hub: Hub): void {
 	}
 }
 
-/** Closes every socket opened with this session, e.g. after sign-out (1008: policy). */
 /** Open sockets and subscriptions, for the test switch's stats and for tests. */
 export function connectionStats(): ReturnType<Hub['stats']> {
 	return state().hub.stats();
 }
 
+/** Closes every socket opened with this session, e.g. after sign-out (1008: policy). */
 export function closeSessionSockets(sessionId: string, code = 1008): void {
 	const realtime = registry[STATE_KEY];
 	if (!realtime) return;

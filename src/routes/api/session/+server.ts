@@ -1,6 +1,12 @@
 import { json } from '@sveltejs/kit';
 import { z } from 'zod';
-import { SESSION_COOKIE, sessionCookieOptions, signIn, signOut } from '$lib/server/auth';
+import {
+	openGuestSession,
+	SESSION_COOKIE,
+	sessionCookieOptions,
+	signIn,
+	signOut
+} from '$lib/server/auth';
 import { ApiError, apiRoute, readJson, validate } from '$lib/server/http';
 import { closeSessionSockets } from '$lib/server/realtime';
 import type { RequestHandler } from './$types';
@@ -17,23 +23,33 @@ const signInSchema = z
 
 export const GET: RequestHandler = apiRoute(async ({ locals }) => json({ user: locals.user }));
 
-export const POST: RequestHandler = apiRoute(async ({ request, cookies, url }) => {
+/**
+ * Signs in with a new session id, never the one the cookie already named, so a session id
+ * someone planted before sign-in opens nothing afterwards. A replaced signed-in session is
+ * ended like a sign-out; a replaced guest session's sockets keep their public events.
+ */
+export const POST: RequestHandler = apiRoute(async ({ request, cookies, url, locals }) => {
 	const { email, password } = validate(signInSchema, await readJson(request), 400);
 
 	const session = await signIn(email, password);
 	if (!session) throw new ApiError(401, 'The email or password is wrong.');
 
+	if (locals.sessionId) {
+		await signOut(locals.sessionId);
+		if (locals.user) closeSessionSockets(locals.sessionId);
+	}
 	cookies.set(SESSION_COOKIE, session.token, sessionCookieOptions(url.protocol === 'https:'));
 	return json({ user: session.user });
 });
 
+/** Ends the session and its sockets (1008), and hands the tab a fresh guest session. */
 export const DELETE: RequestHandler = apiRoute(async ({ locals, cookies, url }) => {
 	if (locals.sessionId) {
 		await signOut(locals.sessionId);
 		closeSessionSockets(locals.sessionId);
 	}
 
-	const { maxAge: _maxAge, ...options } = sessionCookieOptions(url.protocol === 'https:');
-	cookies.delete(SESSION_COOKIE, options);
+	const guest = await openGuestSession();
+	cookies.set(SESSION_COOKIE, guest.token, sessionCookieOptions(url.protocol === 'https:'));
 	return new Response(null, { status: 204 });
 });

@@ -1,0 +1,534 @@
+/**
+ * Every door of the server, each tried by a test that attempts to get in where it does not
+ * belong. The README's security section lists each rule with the test named after it here.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+	ACCOUNTS,
+	api,
+	guestCookie,
+	isEvent,
+	signIn,
+	SocketClient,
+	startServer,
+	type TestServer
+} from './helpers';
+import { frame, openRaw, upgrade } from './raw-socket';
+
+const PARTNER = 'https://app.example.com';
+
+let server: TestServer;
+let alpha: string;
+let bravo: string;
+let fan1: string;
+
+beforeAll(async () => {
+	server = await startServer({ ALLOWED_ORIGINS: PARTNER });
+	[alpha, bravo, fan1] = await Promise.all([
+		signIn(server, ACCOUNTS.alpha),
+		signIn(server, ACCOUNTS.bravo),
+		signIn(server, ACCOUNTS.fan1)
+	]);
+});
+
+afterAll(() => server?.stop());
+
+type Body = {
+	message?: string;
+	fieldErrors?: Record<string, string>;
+	creator?: CreatorBody;
+	user?: unknown;
+};
+type CreatorBody = { nickname: string; bio: string; version: number; earningsCents?: number };
+
+const bodyOf = (response: { body: unknown }) => response.body as Body;
+
+async function creator(id: string, cookie?: string): Promise<CreatorBody> {
+	return bodyOf(await api(server, 'GET', `/api/creators/${id}`, { cookie })).creator!;
+}
+
+/** A JSON request with an Origin header, as a page on that origin would send it. */
+async function fromOrigin(method: string, path: string, origin: string, body?: unknown) {
+	const response = await fetch(`${server.baseUrl}${path}`, {
+		method,
+		headers: { origin, cookie: alpha, 'content-type': 'application/json' },
+		body: body === undefined ? undefined : JSON.stringify(body)
+	});
+	await response.arrayBuffer();
+	return response;
+}
+
+describe('WebSocket', () => {
+	it('refuses a foreign or look-alike origin with 403 and no 101', async () => {
+		const own = new URL(server.baseUrl);
+		const foreign = [
+			'https://evil.example',
+			`${PARTNER}.evil.com`,
+			'https://app.example.evil.com',
+			'http://app.example.com',
+			'https://app.example.com:8443',
+			`https://${own.host}`,
+			`http://${own.hostname}:${Number(own.port) + 1}`,
+			`http://localhost:${own.port}`,
+			'null',
+			'not a url'
+		];
+
+		for (const origin of foreign) {
+			const { status } = await upgrade(server.baseUrl, { origin, cookie: alpha });
+			expect({ origin, status }).toEqual({ origin, status: 403 });
+		}
+		expect((await upgrade(server.baseUrl, { origin: server.baseUrl, cookie: alpha })).status).toBe(
+			101
+		);
+		expect((await upgrade(server.baseUrl, { origin: PARTNER, cookie: alpha })).status).toBe(101);
+	});
+
+	it('answers 401 to an upgrade without a session', async () => {
+		expect((await upgrade(server.baseUrl, { origin: server.baseUrl })).status).toBe(401);
+		expect((await upgrade(server.baseUrl, { cookie: 'cd_session=forged' })).status).toBe(401);
+		expect((await upgrade(server.baseUrl, { cookie: await guestCookie(server) })).status).toBe(101);
+	});
+
+	it('lets an upgrade without Origin through only with a session, as a non-browser client', async () => {
+		expect((await upgrade(server.baseUrl)).status).toBe(401);
+		expect((await upgrade(server.baseUrl, { cookie: fan1 })).status).toBe(101);
+	});
+
+	it('closes a socket that sends a frame over 64 KiB with 1009', async () => {
+		const client = await SocketClient.open(server, fan1);
+		client.send({ type: 'ping', padding: 'x'.repeat(64 * 1024) });
+		expect(await client.closed()).toBe(1009);
+	});
+
+	it('closes a socket that sends a binary frame with 1003', async () => {
+		const client = await SocketClient.open(server, fan1);
+		client.socket.send(Buffer.from('{"type":"ping"}'), { binary: true });
+		expect(await client.closed()).toBe(1003);
+	});
+
+	it('answers unknown or invalid messages with an error frame and keeps the socket', async () => {
+		const client = await SocketClient.open(server, fan1);
+		const wrong = [
+			'not json',
+			'{"type":"subscribe"',
+			'[]',
+			'null',
+			'{"type":"hello"}',
+			'{"type":"subscribe"}',
+			'{"type":"subscribe","creatorId":"../../etc"}',
+			'{"type":"subscribe","creatorId":"nobody"}',
+			'{"type":"resume","lastEventId":-1}',
+			'{"type":"resume","lastEventId":"1e400"}'
+		];
+		for (const text of wrong) client.send(text);
+
+		for (const text of wrong) {
+			const reply = await client.next((frame) => frame.type !== 'pong');
+			expect({ text, type: reply.type }).toEqual({ text, type: 'error' });
+		}
+		await client.settle();
+		expect(client.closeCode).toBeNull();
+		client.close();
+	});
+
+	it('throttles a socket that floods, then closes it with 1008', async () => {
+		const client = await SocketClient.open(server, fan1);
+		for (let i = 0; i < 100; i++) client.send({ type: 'ping' });
+
+		expect(await client.closed()).toBe(1008);
+		const pongs = client.frames.filter((frame) => frame.type === 'pong').length;
+		expect(pongs).toBeLessThanOrEqual(30);
+		expect(client.frames).toContainEqual(expect.objectContaining({ code: 'rate_limited' }));
+	});
+
+	it('survives every malformed frame: each closes only its own socket', async () => {
+		const bad = [
+			{ name: 'invalid UTF-8', bytes: frame(0x1, Buffer.from([0xff, 0xfe])), code: 1007 },
+			{ name: 'unmasked', bytes: frame(0x1, Buffer.from('{}'), { masked: false }), code: 1002 },
+			{ name: 'reserved opcode', bytes: frame(0x3, Buffer.from('x')), code: 1002 },
+			{
+				name: 'RSV1 without compression',
+				bytes: frame(0x1, Buffer.from('{}'), { rsv1: true }),
+				code: 1002
+			},
+			{ name: 'oversize ping', bytes: frame(0x9, Buffer.alloc(200)), code: 1002 },
+			{ name: 'bad close code', bytes: frame(0x8, Buffer.from([0x03, 0xe7])), code: 1002 }
+		];
+		const bystander = await SocketClient.open(server, fan1);
+
+		for (const { name, bytes, code } of bad) {
+			const raw = await openRaw(server.baseUrl, fan1);
+			raw.socket.write(bytes);
+			expect({ name, code: await raw.closeCode() }).toEqual({ name, code });
+			raw.socket.destroy();
+		}
+
+		await bystander.settle();
+		expect((await api(server, 'GET', '/api/creators')).status).toBe(200);
+		bystander.close();
+	});
+
+	it('closes the sockets of a session with 1008 when it signs out', async () => {
+		const cookie = await signIn(server, ACCOUNTS.fan2);
+		const mine = await SocketClient.open(server, cookie);
+		const other = await SocketClient.open(server, fan1);
+
+		expect((await api(server, 'DELETE', '/api/session', { cookie })).status).toBe(204);
+
+		expect(await mine.closed()).toBe(1008);
+		await other.settle();
+		other.close();
+	});
+
+	it('never sends earnings_updated to a non-owner subscribed to another creator', async () => {
+		const fan = await SocketClient.open(server, fan1);
+		const owner = await SocketClient.open(server, alpha);
+		const guest = await SocketClient.open(server);
+		for (const socket of [fan, owner, guest]) await socket.subscribe('c1');
+
+		const payer = await signIn(server, ACCOUNTS.fan3);
+		expect(
+			(await api(server, 'POST', '/api/creators/c1/subscriptions', { cookie: payer })).status
+		).toBe(201);
+		await owner.next(isEvent('earnings_updated', 'c1'));
+		for (const socket of [fan, guest]) await socket.next(isEvent('new_subscription', 'c1'));
+
+		// A resume replays the log; the check applies there too.
+		for (const socket of [fan, guest]) {
+			socket.send({ type: 'resume', lastEventId: 0 });
+			await socket.settle();
+			expect(socket.eventsFor('c1')).not.toContain('earnings_updated');
+			socket.close();
+		}
+		owner.close();
+	});
+
+	it('negotiates no compression', async () => {
+		const { status, headers } = await upgrade(server.baseUrl, {
+			cookie: fan1,
+			'sec-websocket-extensions': 'permessage-deflate; client_max_window_bits'
+		});
+		expect(status).toBe(101);
+		expect(headers['sec-websocket-extensions']).toBeUndefined();
+	});
+});
+
+describe('HTTP API', () => {
+	it('refuses JSON writes from a foreign origin with 403', async () => {
+		const before = await creator('c1');
+		for (const origin of ['https://evil.example', 'https://app.example.evil.com', 'null']) {
+			const patch = await fromOrigin('PATCH', '/api/creators/c1', origin, { nickname: 'Pwned' });
+			expect({ origin, status: patch.status }).toEqual({ origin, status: 403 });
+			const signInAttempt = await fromOrigin('POST', '/api/session', origin, ACCOUNTS.alpha);
+			expect(signInAttempt.status).toBe(403);
+			expect(signInAttempt.headers.getSetCookie()).toEqual([]);
+		}
+		expect(await creator('c1')).toEqual(before);
+
+		expect(
+			(await fromOrigin('PATCH', '/api/creators/c1', server.baseUrl, { bio: 'own' })).status
+		).toBe(200);
+		expect(
+			(await fromOrigin('PATCH', '/api/creators/c1', PARTNER, { bio: 'partner' })).status
+		).toBe(200);
+	});
+
+	it('sends no CORS headers to other origins', async () => {
+		const origin = 'https://evil.example';
+		const read = await fetch(`${server.baseUrl}/api/creators/c1`, {
+			headers: { origin, cookie: alpha }
+		});
+		const preflight = await fetch(`${server.baseUrl}/api/creators/c1`, {
+			method: 'OPTIONS',
+			headers: {
+				origin,
+				'access-control-request-method': 'PATCH',
+				'access-control-request-headers': 'content-type'
+			}
+		});
+
+		for (const response of [read, preflight]) {
+			const cors = [...response.headers.keys()].filter((name) => name.startsWith('access-control'));
+			expect(cors).toEqual([]);
+		}
+	});
+
+	it('refuses writes to another creator’s data and emits no event', async () => {
+		const watcher = await SocketClient.open(server, bravo);
+		await watcher.subscribe('c2');
+		const before = await creator('c2', bravo);
+
+		const attempts = [
+			await api(server, 'PATCH', '/api/creators/c2', { cookie: alpha, body: { nickname: 'Mine' } }),
+			await api(server, 'POST', '/api/creators/c2/flash-sales', {
+				cookie: alpha,
+				body: { discountPercent: 50, durationSeconds: 60 }
+			}),
+			await api(server, 'DELETE', '/api/creators/c2/flash-sales/1', { cookie: alpha }),
+			await api(server, 'PATCH', '/api/creators/c2', { cookie: fan1, body: { bio: 'Mine' } })
+		];
+		expect(attempts.map((response) => response.status)).toEqual([403, 403, 403, 403]);
+		expect(await creator('c2', bravo)).toEqual(before);
+
+		// The owner's own edit is the first event c2 has sent since: the refusals sent none.
+		await api(server, 'PATCH', '/api/creators/c2', { cookie: bravo, body: { bio: 'owner' } });
+		const first = await watcher.next((frame) => frame.type === 'event');
+		expect(first).toMatchObject({ event: 'creator_updated', data: { creator: { bio: 'owner' } } });
+		watcher.close();
+	});
+
+	it('rejects fields a user may not set', async () => {
+		const before = await creator('c1', alpha);
+		const forbidden = {
+			earningsCents: 1_000_000,
+			id: 'c9',
+			userId: 2,
+			owner: 'fan1@creatordata.test',
+			version: 1000,
+			subscriberCount: 1000,
+			subscriptionPriceCents: 0,
+			updatedAt: '2000-01-01T00:00:00.000Z'
+		};
+
+		for (const [field, value] of Object.entries(forbidden)) {
+			const response = await api(server, 'PATCH', '/api/creators/c1', {
+				cookie: alpha,
+				body: { nickname: 'Alpha', [field]: value }
+			});
+			expect({ field, status: response.status }).toEqual({ field, status: 422 });
+			expect(bodyOf(response).fieldErrors).toHaveProperty(field);
+		}
+		expect(await creator('c1', alpha)).toEqual(before);
+	});
+
+	it('takes the creator id from the path and the session, never from the body', async () => {
+		const c2 = await creator('c2');
+		const patch = await api(server, 'PATCH', '/api/creators/c1', {
+			cookie: alpha,
+			body: { creatorId: 'c2', nickname: 'Moved' }
+		});
+		const sale = await api(server, 'POST', '/api/creators/c1/flash-sales', {
+			cookie: alpha,
+			body: { creatorId: 'c2', discountPercent: 10, durationSeconds: 60 }
+		});
+
+		expect(patch.status).toBe(422);
+		expect(bodyOf(patch).fieldErrors).toHaveProperty('creatorId');
+		expect(sale.status).toBe(422);
+		expect(await creator('c2')).toEqual(c2);
+	});
+
+	it('issues a new session id at sign-in and ends the guest session it replaces', async () => {
+		const guest = await guestCookie(server);
+		const response = await fetch(`${server.baseUrl}/api/session`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', cookie: guest },
+			body: JSON.stringify(ACCOUNTS.fan2)
+		});
+		const signedIn = response.headers.getSetCookie()[0].split(';')[0];
+		const again = await signIn(server, ACCOUNTS.fan2);
+
+		expect(response.status).toBe(200);
+		expect(new Set([guest, signedIn, again]).size).toBe(3);
+		expect((await upgrade(server.baseUrl, { cookie: guest })).status).toBe(401);
+		expect((await upgrade(server.baseUrl, { cookie: signedIn })).status).toBe(101);
+	});
+
+	it('leaves the old session dead after sign-out', async () => {
+		const cookie = await signIn(server, ACCOUNTS.fan2);
+		await api(server, 'DELETE', '/api/session', { cookie });
+
+		expect(bodyOf(await api(server, 'GET', '/api/session', { cookie })).user ?? null).toBeNull();
+		expect((await api(server, 'POST', '/api/creators/c1/subscriptions', { cookie })).status).toBe(
+			401
+		);
+		expect((await upgrade(server.baseUrl, { cookie })).status).toBe(401);
+	});
+
+	it('keeps earnings out of a public page and its __data.json', async () => {
+		for (const cookie of [undefined, fan1, bravo]) {
+			for (const path of ['/creators/c1', '/creators/c1/__data.json', '/', '/__data.json']) {
+				const response = await fetch(`${server.baseUrl}${path}`, {
+					headers: cookie ? { cookie } : {}
+				});
+				const text = await response.text();
+				expect({ path, status: response.status }).toEqual({ path, status: 200 });
+				expect({ path, leak: /earnings/i.test(text) }).toEqual({ path, leak: false });
+			}
+		}
+	});
+
+	it('answers 413 to a request body over the size limit', async () => {
+		const big = JSON.stringify({ bio: 'x'.repeat(64 * 1024) });
+		const declared = await api(server, 'PATCH', '/api/creators/c1', { cookie: alpha, body: big });
+
+		const chunks = new ReadableStream({
+			start(controller) {
+				for (let i = 0; i < 8; i++)
+					controller.enqueue(new TextEncoder().encode(big.slice(0, 8192)));
+				controller.close();
+			}
+		});
+		const chunked = await fetch(`${server.baseUrl}/api/creators/c1`, {
+			method: 'PATCH',
+			headers: { cookie: alpha, 'content-type': 'application/json' },
+			body: chunks,
+			duplex: 'half'
+		} as RequestInit);
+
+		expect(declared.status).toBe(413);
+		expect(chunked.status).toBe(413);
+	});
+
+	it('sends a Content-Security-Policy without unsafe-inline scripts', async () => {
+		for (const path of ['/', '/creators/c1', '/test/creator-data-v2', '/login']) {
+			const response = await fetch(`${server.baseUrl}${path}`);
+			const html = await response.text();
+			const policy = response.headers.get('content-security-policy') ?? '';
+			const scriptSrc =
+				policy.split(';').find((part) => part.trim().startsWith('script-src')) ?? '';
+
+			expect(scriptSrc).toMatch(/script-src/);
+			expect(scriptSrc).not.toContain('unsafe-inline');
+			expect(scriptSrc).not.toContain('unsafe-eval');
+			expect(policy).toContain("object-src 'none'");
+			expect(policy).toContain("frame-ancestors 'none'");
+			// Every inline script the page runs is allowed by its nonce; JSON data blocks never run.
+			const nonce = /'nonce-([^']+)'/.exec(scriptSrc)?.[1];
+			const inline = html.match(/<script(?![^>]*\b(?:src=|type="application\/json"))[^>]*>/g);
+			expect(inline?.length).toBeGreaterThan(0);
+			for (const tag of inline ?? []) {
+				expect(tag).toContain(`nonce="${nonce}"`);
+			}
+		}
+	});
+});
+
+describe('limits', () => {
+	let tight: TestServer;
+
+	beforeAll(async () => {
+		tight = await startServer({
+			RATE_LIMIT_SIGN_IN: '3/60',
+			RATE_LIMIT_WRITES: '5/60',
+			WS_MAX_SOCKETS_PER_USER: '3'
+		});
+	});
+
+	afterAll(() => tight?.stop());
+
+	it('rate limits sign-in with 429 and Retry-After', async () => {
+		const attempts = [];
+		for (let i = 0; i < 4; i++) {
+			attempts.push(
+				await api(tight, 'POST', '/api/session', {
+					body: { email: ACCOUNTS.alpha.email, password: `guess-${i}` }
+				})
+			);
+		}
+
+		expect(attempts.map((response) => response.status)).toEqual([401, 401, 401, 429]);
+		const retryAfter = Number(attempts[3].headers.get('retry-after'));
+		expect(retryAfter).toBeGreaterThan(0);
+		expect(retryAfter).toBeLessThanOrEqual(60);
+	});
+
+	it('rate limits writes with 429 and Retry-After', async () => {
+		const cookie = await guestCookie(tight);
+		const statuses = [];
+		for (let i = 0; i < 6; i++) {
+			statuses.push(
+				(await api(tight, 'PATCH', '/api/creators/c1', { cookie, body: { bio: 'x' } })).status
+			);
+		}
+		const limited = await api(tight, 'PATCH', '/api/creators/c1', { cookie, body: { bio: 'x' } });
+
+		expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+		expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+	});
+
+	it('caps the open sockets of one user', async () => {
+		const cookie = await guestCookie(tight);
+		const open = [];
+		for (let i = 0; i < 3; i++) open.push(await SocketClient.open(tight, cookie));
+
+		expect((await upgrade(tight.baseUrl, { cookie })).status).toBe(429);
+		expect((await upgrade(tight.baseUrl, { cookie: await guestCookie(tight) })).status).toBe(101);
+
+		open[0].close();
+		await open[0].closed();
+		await new Promise((wait) => setTimeout(wait, 50));
+		expect((await upgrade(tight.baseUrl, { cookie })).status).toBe(101);
+		for (const socket of open) socket.close();
+	});
+});
+
+describe('sessions under https', () => {
+	let secure: TestServer;
+
+	beforeAll(async () => {
+		// ORIGIN tells the server it is reached over https (behind a TLS-terminating proxy).
+		secure = await startServer({
+			ORIGIN: 'https://creatordata.test',
+			SESSION_MAX_AGE_SECONDS: '2'
+		});
+	});
+
+	afterAll(() => secure?.stop());
+
+	it('sets the session cookie httpOnly, SameSite=Lax and Secure under https', async () => {
+		const response = await fetch(`${secure.baseUrl}/api/session`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify(ACCOUNTS.alpha)
+		});
+		const page = await fetch(`${secure.baseUrl}/`);
+
+		for (const cookie of [response.headers.getSetCookie()[0], page.headers.getSetCookie()[0]]) {
+			expect(cookie).toMatch(/^cd_session=/);
+			expect(cookie).toContain('HttpOnly');
+			expect(cookie).toContain('SameSite=Lax');
+			expect(cookie).toContain('Secure');
+		}
+	});
+
+	it('closes the sockets of a session with 1008 when it expires', async () => {
+		const cookie = await signIn(secure, ACCOUNTS.fan1);
+		const client = await SocketClient.open(secure, cookie);
+
+		expect(await client.closed(4000)).toBe(1008);
+		expect((await upgrade(secure.baseUrl, { cookie })).status).toBe(401);
+	});
+});
+
+describe('without ORIGIN configured', () => {
+	let plain: TestServer;
+
+	beforeAll(async () => {
+		plain = await startServer({ ORIGIN: '' });
+	});
+
+	afterAll(() => plain?.stop());
+
+	it('treats the plain-HTTP host the server answers on as its own origin, and no other', async () => {
+		const write = (origin: string) =>
+			fetch(`${plain.baseUrl}/api/session`, {
+				method: 'POST',
+				headers: { origin, 'content-type': 'application/json' },
+				body: JSON.stringify(ACCOUNTS.fan1)
+			});
+
+		expect((await write(plain.baseUrl)).status).toBe(200);
+		expect((await write(plain.baseUrl.replace('http:', 'https:'))).status).toBe(403);
+		expect((await upgrade(plain.baseUrl, { origin: plain.baseUrl, cookie: fan1 })).status).toBe(
+			401
+		);
+		const cookie = await signIn(plain, ACCOUNTS.fan1);
+		expect((await upgrade(plain.baseUrl, { origin: plain.baseUrl, cookie })).status).toBe(101);
+		expect(
+			(await upgrade(plain.baseUrl, { origin: plain.baseUrl.replace('http:', 'https:'), cookie }))
+				.status
+		).toBe(403);
+	});
+});
