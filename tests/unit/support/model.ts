@@ -112,14 +112,12 @@ export function planPaths(model: ChartModel, input: unknown): PlannedPath[] {
 		if (!prefix) continue;
 		const steps = toEvents(prefix.steps as { event: EventObject; state: AnyMachineSnapshot }[]);
 
-		for (const { event, state } of Object.values(transitions)) {
+		const edges = Object.values(transitions) as { event: EventObject; state: AnyMachineSnapshot }[];
+		for (const { event, state } of edges) {
 			plans.push({
 				name: `${stateLabel(prefix.state.value)} on ${event.type}`,
 				events: [...steps.map((step) => step.event), event],
-				expected: [
-					...steps.map((step) => stateLabel(step.state.value)),
-					stateLabel((state as AnyMachineSnapshot).value)
-				]
+				expected: [...steps.map((step) => stateLabel(step.state.value)), stateLabel(state.value)]
 			});
 		}
 	}
@@ -183,7 +181,8 @@ export async function runModel(model: ChartModel): Promise<{
 			}
 			driver.actor.stop();
 
-			if (problems.length) failures.push(`${plan.name} (input ${JSON.stringify(input)}): ${problems[0]}`);
+			if (problems.length)
+				failures.push(`${plan.name} (input ${JSON.stringify(input)}): ${problems[0]}`);
 		}
 	}
 

@@ -21,6 +21,12 @@ import { stateLabel } from '../../../machines/trace/state-label';
 import { alpha, eventFrame, settle } from './fixtures';
 import { startInspected, type ChartModel } from './model';
 
+/**
+ * A double stands in for an actor of another kind (a promise for a machine); xstate's types
+ * want the same kind, the running chart only needs the same answers.
+ */
+const standIn = (logic: unknown) => logic as never;
+
 const label = (snapshot: AnyMachineSnapshot) => stateLabel(snapshot.value);
 const after = (delay: string, stateId: string) => ({ type: `xstate.after.${delay}.${stateId}` });
 const isTimer = (event: EventObject) => event.type.startsWith('xstate.after.');
@@ -98,7 +104,9 @@ export const requestModel: ChartModel = {
 			async step(event) {
 				if (isTimer(event)) await vi.advanceTimersToNextTimerAsync();
 				else if (event.type.startsWith('xstate.done.')) {
-					server.answer((call) => call.resolve((event as { output: HttpResponse }).output));
+					server.answer((call) =>
+						call.resolve((event as unknown as { output: HttpResponse }).output)
+					);
 				} else server.answer((call) => call.reject(new TypeError('Failed to fetch')));
 				await settle();
 			},
@@ -155,6 +163,10 @@ export const creatorModel: ChartModel = {
 			{
 				type: 'creator.serverEvent',
 				frame: eventFrame('earnings_updated', { earningsCents: 20000 })
+			} as EventObject,
+			{
+				type: 'creator.serverEvent',
+				frame: eventFrame('creator_updated', { creator: alpha({ version: 4 }) })
 			} as EventObject
 		];
 		if (['loading', 'refreshing', 'committing'].some((state) => snapshot.matches(state))) {
@@ -180,14 +192,14 @@ export const creatorModel: ChartModel = {
 	start(input, inspect) {
 		const requests = answerable<RequestOutput, HttpRequest>();
 		let refusedEdit: string | null = null;
-		const machine = searchableCreator.provide({ actors: { request: requests.logic } });
+		const machine = searchableCreator.provide({ actors: { request: standIn(requests.logic) } });
 		const actor = startInspected(machine, input, inspect);
 
 		return {
 			actor,
 			async step(event) {
 				if (event.type === 'xstate.done.actor.request') {
-					const output = (event as { output: RequestOutput }).output;
+					const output = (event as unknown as { output: RequestOutput }).output;
 					refusedEdit = output.ok
 						? null
 						: ((actor.getSnapshot().context as CreatorContext).pending[0]?.id ?? null);
@@ -198,16 +210,25 @@ export const creatorModel: ChartModel = {
 			checkMicrostep(snapshot) {
 				const context = snapshot.context as CreatorContext;
 				const problems: string[] = [];
-				if (JSON.stringify(context.view) !== JSON.stringify(applyEdits(context.confirmed, context.pending))) {
+				if (
+					JSON.stringify(context.view) !==
+					JSON.stringify(applyEdits(context.confirmed, context.pending))
+				) {
 					problems.push('the view is not the confirmed copy with the pending edits');
 				}
 				// The refused edit is rolled back alone: the view is the server's copy with only
 				// the edits that still wait.
-				if (snapshot.matches('reverting') && context.pending.some((edit) => edit.id === refusedEdit)) {
+				if (
+					snapshot.matches('reverting') &&
+					context.pending.some((edit) => edit.id === refusedEdit)
+				) {
 					problems.push('the refused edit is still pending while reverting');
 				}
-				if (snapshot.matches('reverting') && context.pending.length === 0 &&
-					JSON.stringify(context.view) !== JSON.stringify(context.confirmed)) {
+				if (
+					snapshot.matches('reverting') &&
+					context.pending.length === 0 &&
+					JSON.stringify(context.view) !== JSON.stringify(context.confirmed)
+				) {
 					problems.push('reverting the only edit does not show the previous snapshot');
 				}
 
@@ -226,8 +247,9 @@ export const creatorModel: ChartModel = {
 					const body = open[0]?.input.body as { editId?: string } | undefined;
 					if (body?.editId !== context.pending[0]?.id) problems.push('not saving the oldest edit');
 				}
-				if (snapshot.matches('unavailable') && (context.view !== null || !context.error)) {
-					problems.push(`unavailable without an error, or with data shown ${JSON.stringify(context)}`);
+				// The person may dismiss the reason; the data stays absent until a copy arrives.
+				if (snapshot.matches('unavailable') && context.view !== null) {
+					problems.push('unavailable with data to show');
 				}
 				if (snapshot.hasTag('saving') !== snapshot.matches('committing')) {
 					problems.push('the saving tag is wrong');
@@ -318,7 +340,10 @@ export const socketModel: ChartModel = {
 						if (!subscribed.includes(id)) problems.push(`${id} was not subscribed`);
 					}
 				}
-				if (snapshot.matches('failed') && snapshot.context.attempts < snapshot.context.maxAttempts) {
+				if (
+					snapshot.matches('failed') &&
+					snapshot.context.attempts < snapshot.context.maxAttempts
+				) {
 					problems.push('gave up with attempts left');
 				}
 
@@ -372,7 +397,8 @@ export const tabSyncModel: ChartModel = {
 				const { transport, lastError } = snapshot.context;
 				const posts = channels.live[0]?.received ?? [];
 				if (channels.live.length !== 1) problems.push(`${channels.live.length} channels open`);
-				if (snapshot.matches('active') && transport === 'none') problems.push('active without a transport');
+				if (snapshot.matches('active') && transport === 'none')
+					problems.push('active without a transport');
 				if (snapshot.matches('unavailable') && (transport !== 'none' || !lastError)) {
 					problems.push('unavailable without a reason');
 				}
@@ -392,7 +418,10 @@ export const tabSyncModel: ChartModel = {
 /** A creator actor double: keeps the page's copy and records what root sends it. */
 function creatorDouble(received: Map<string, string[]>) {
 	return createMachine({
-		types: {} as { input: { creatorId: string; snapshot?: unknown }; context: { confirmed: unknown } },
+		types: {} as {
+			input: { creatorId: string; snapshot?: unknown };
+			context: { confirmed: unknown };
+		},
 		context: ({ input }) => ({ confirmed: input.snapshot ?? alpha() }),
 		on: {
 			'*': {
@@ -405,9 +434,9 @@ function creatorDouble(received: Map<string, string[]>) {
 
 const searchableRoot = rootMachine.provide({
 	actors: {
-		creator: creatorDouble(new Map()),
-		socket: fromCallback(() => {}),
-		tabSync: fromCallback(() => {})
+		creator: standIn(creatorDouble(new Map())),
+		socket: standIn(fromCallback(() => {})),
+		tabSync: standIn(fromCallback(() => {}))
 	}
 });
 
@@ -439,13 +468,21 @@ export const rootModel: ChartModel = {
 			{ type: 'socket.online' }
 		] as EventObject[],
 	serialize: (snapshot) =>
-		[label(snapshot), Object.keys(snapshot.context.creators).join(','), snapshot.context.authRequired].join(' '),
+		[
+			label(snapshot),
+			Object.keys(snapshot.context.creators).join(','),
+			snapshot.context.authRequired
+		].join(' '),
 	start(input, inspect) {
 		const toCreators = new Map<string, string[]>();
 		const socket = reporter<EventObject, unknown, EventObject>();
 		const tabSync = reporter<EventObject, unknown, EventObject>();
 		const machine = searchableRoot.provide({
-			actors: { creator: creatorDouble(toCreators), socket: socket.logic, tabSync: tabSync.logic }
+			actors: {
+				creator: standIn(creatorDouble(toCreators)),
+				socket: standIn(socket.logic),
+				tabSync: standIn(tabSync.logic)
+			}
 		});
 		const actor = startInspected(machine, input, inspect);
 
