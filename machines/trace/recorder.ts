@@ -79,7 +79,10 @@ export class TraceRecorder {
 			const value = (inspection.snapshot as { value?: unknown }).value;
 			this.#open.get(actor)?.[0]?.path.push(stateLabel(value));
 		} else if (inspection.type === '@xstate.snapshot') {
-			const step = this.#open.get(actor)?.shift();
+			const queue = this.#open.get(actor);
+			const step = queue?.shift();
+			// Forget actors with nothing outstanding, so stopped ones do not pile up.
+			if (queue?.length === 0) this.#open.delete(actor);
 			if (!step) return;
 
 			step.state = stateLabel((inspection.snapshot as { value?: unknown }).value);
