@@ -22,6 +22,9 @@ test('a trace of a revert downloaded from the test page replays along the same p
 	await page.getByRole('button', { name: 'Save' }).click();
 	await expect(page.getByRole('alert')).toContainText('server had a problem');
 	await expect(page.getByTestId('profile-nickname')).toHaveText(before);
+	const creatorRow = page.getByTestId('actor-creator:c1');
+	await expect(creatorRow.getByTestId('actor-state')).toHaveText('idle');
+	await expect(creatorRow).toContainText('creator.edit');
 
 	const downloading = page.waitForEvent('download');
 	await page.getByRole('button', { name: 'Download trace' }).click();
