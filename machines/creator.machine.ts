@@ -323,6 +323,13 @@ export const creatorMachine = setup({
 						actions: 'takeServerCopy'
 					},
 					{
+						description:
+							'The read failed, but another tab or the server sent the creator meanwhile.',
+						guard: 'hasData',
+						target: 'idle',
+						actions: 'recordError'
+					},
+					{
 						description: 'The creator could not be read.',
 						target: 'unavailable',
 						actions: 'recordError'
@@ -336,6 +343,12 @@ export const creatorMachine = setup({
 				'creator.refresh': { description: 'Try loading again.', target: 'loading' },
 				'creator.remoteUpdate': {
 					description: 'Another tab has the creator after all.',
+					target: 'idle',
+					actions: 'takeRemoteCopy'
+				},
+				'creator.serverEvent': {
+					description: 'A `creator_updated` event brings the creator after all.',
+					guard: 'isCurrentOrNewer',
 					target: 'idle',
 					actions: 'takeRemoteCopy'
 				}

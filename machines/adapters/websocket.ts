@@ -16,6 +16,8 @@ export type ConnectionCommand = { type: 'socket.send'; frame: ClientFrame };
 const CONNECTING = 0;
 const OPEN = 1;
 
+function ignoreError(): void {}
+
 /**
  * Opens one WebSocket and reports on it. A failed attempt fires `error` and then `close`;
  * only `close` is reported, so one failure counts once. Stopping the actor removes every
@@ -42,6 +44,11 @@ export const connection = fromCallback<ConnectionCommand, { url: string }, Conne
 		const onClose = (event: CloseEvent) =>
 			sendBack({ type: 'socket.closed', code: event.code, reason: event.reason });
 
+		// A failed attempt also fires `error`; it is never reported (the `close` that follows
+		// is), but a listener must stay for the socket's whole life: Node's `ws` client throws
+		// an `error` nobody listens to, even after this actor has stopped. It holds no reference
+		// to the machine, so leaving it on a dead socket keeps nothing alive.
+		socket.addEventListener('error', ignoreError);
 		socket.addEventListener('open', onOpen);
 		socket.addEventListener('message', onMessage);
 		socket.addEventListener('close', onClose);

@@ -1,18 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { AnyStateMachine, AnyStateNode } from 'xstate';
-import { creatorMachine } from '../../machines/creator.machine';
-import { requestMachine } from '../../machines/request.machine';
-import { rootMachine } from '../../machines/root.machine';
-import { socketMachine } from '../../machines/socket.machine';
-import { tabSyncMachine } from '../../machines/tabSync.machine';
+import { assign, createMachine, setup, type AnyStateMachine, type AnyStateNode } from 'xstate';
+import { inlineCode } from '../../scripts/lib/chart-data';
+import { charts } from '../../scripts/lib/machines';
+import { README_PATH, renderMachinesReadme } from '../../scripts/lib/readme';
 
-const machines: [string, AnyStateMachine][] = [
-	['request', requestMachine],
-	['creator', creatorMachine],
-	['socket', socketMachine],
-	['tabSync', tabSyncMachine],
-	['root', rootMachine]
-];
+const machines: [string, AnyStateMachine][] = charts.map(({ machine }) => [machine.id, machine]);
 
 function allNodes(node: AnyStateNode): AnyStateNode[] {
 	return [node, ...Object.values(node.states).flatMap((child) => allNodes(child))];
@@ -46,5 +39,58 @@ describe('statecharts', () => {
 		const json = JSON.parse(JSON.stringify(machine.toJSON())) as { id: string };
 
 		expect(json.id).toBe(machine.id);
+	});
+
+	it.each(machines)('references everything in the %s chart by name', (_, machine) => {
+		expect(inlineCode(machine)).toEqual([]);
+	});
+
+	it('lists every machine file in machines/ once', () => {
+		const files = charts.map((chart) => chart.file).sort();
+
+		expect(new Set(files).size).toBe(files.length);
+		expect(files).toEqual(
+			[...readFileSync(README_PATH, 'utf8').matchAll(/\]\(([\w.]+\.machine\.ts)\)/g)]
+				.map((match) => match[1])
+				.sort()
+		);
+	});
+
+	it('keeps machines/README.md in step with the machines (npm run machines:diagram)', () => {
+		expect(readFileSync(README_PATH, 'utf8')).toBe(renderMachinesReadme(charts));
+	});
+});
+
+describe('inlineCode', () => {
+	it('finds an inline action, guard and delay', () => {
+		const machine = createMachine({
+			initial: 'a',
+			states: {
+				a: {
+					on: { go: { guard: () => true, actions: assign({}), target: 'b' } },
+					after: { 100: 'b' }
+				},
+				b: { entry: () => {} }
+			}
+		});
+
+		expect(inlineCode(machine)).toEqual([
+			'states.a.on.go.guard',
+			'states.a.on.go.actions',
+			'states.b.entry'
+		]);
+	});
+
+	it('accepts named references, guard combinators and context factories', () => {
+		const machine = setup({
+			guards: { ready: () => true, done: () => false },
+			actions: { note: () => {} }
+		}).createMachine({
+			context: () => ({}),
+			initial: 'a',
+			states: { a: { on: { go: { guard: 'ready', actions: 'note' } } } }
+		});
+
+		expect(inlineCode(machine)).toEqual([]);
 	});
 });

@@ -74,6 +74,30 @@ describe('creatorMachine', () => {
 			expect(actor.getSnapshot().context.view?.version).toBe(2);
 		});
 
+		// Found by the model-based paths: each of these left `unavailable` with data to show.
+		it('shows the creator when a creator_updated event brings it while unavailable', async () => {
+			const { actor } = startCreator([fail(404)], { creatorId: 'c1' });
+			await settle();
+
+			actor.send({
+				type: 'creator.serverEvent',
+				frame: eventFrame('creator_updated', { creator: alpha({ version: 2 }) })
+			});
+
+			expect(actor.getSnapshot().value).toBe('idle');
+			expect(actor.getSnapshot().context.view?.version).toBe(2);
+		});
+
+		it('keeps a copy that arrived while loading when the first read then fails', async () => {
+			const { actor } = startCreator([fail(404)], { creatorId: 'c1' });
+			actor.send({ type: 'creator.remoteUpdate', creator: alpha({ version: 2 }) });
+			await settle();
+
+			expect(actor.getSnapshot().value).toBe('idle');
+			expect(actor.getSnapshot().context.view?.version).toBe(2);
+			expect(actor.getSnapshot().context.error).toMatchObject({ category: 'notFound' });
+		});
+
 		it('treats a success answer without a creator as a server failure', async () => {
 			const { actor } = startCreator([ok({ unexpected: true })], { creatorId: 'c1' });
 			await settle();

@@ -13,6 +13,11 @@ import { untrack } from 'svelte';
 import { createActor, type AnyActorRef, type InspectionEvent } from 'xstate';
 import { rootMachine } from '$machines/root.machine';
 import { socketUrl } from '$machines/backoff';
+import { createId } from '$machines/ids';
+import type { Trace } from '$machines/trace/format';
+import { TraceRecorder } from '$machines/trace/recorder';
+import { stateLabel } from '$machines/trace/state-label';
+import { inspectorObserver } from './inspector';
 import type { Creator, ProfilePatch } from '$lib/shared/protocol';
 import type { RequestFailure } from '$machines/retry-policy';
 
@@ -32,17 +37,7 @@ export interface ActorSummary {
 	lastEvents: string[];
 }
 
-/** `{ active: 'open' }` → `active.open`; a string value stays as it is. */
-export function stateLabel(value: unknown): string {
-	if (typeof value === 'string') return value;
-	if (value && typeof value === 'object') {
-		const [key, child] = Object.entries(value)[0] ?? [];
-		if (key === undefined) return '';
-		const rest = stateLabel(child);
-		return rest ? `${key}.${rest}` : key;
-	}
-	return '';
-}
+export { stateLabel };
 
 /** The innermost state name: what an indicator shows (`active.open` → `open`). */
 export function leafState(value: unknown): string {
@@ -126,11 +121,21 @@ export class LiveSession {
 	// eslint-disable-next-line svelte/prefer-svelte-reactivity
 	#creators = new Map<string, LiveCreator>();
 
+	/** Every event each actor took since the tab opened, for "Download trace". */
+	readonly #recorder: TraceRecorder;
+
 	constructor(url: string) {
+		const input = { socketUrl: url, tabId: createId(), connect: true };
+		const inspector = inspectorObserver();
+		this.#recorder = new TraceRecorder(input);
 		this.root = createActor(rootMachine, {
 			id: 'root',
-			input: { socketUrl: url, connect: true },
-			inspect: (event) => this.#observe(event)
+			input,
+			inspect: (event) => {
+				this.#recorder.observe(event);
+				this.#observe(event);
+				inspector?.(event);
+			}
 		});
 		this.root.start();
 	}
@@ -154,6 +159,11 @@ export class LiveSession {
 			const previous = this.#events[id] ?? [];
 			this.#events = { ...this.#events, [id]: [kind, ...previous].slice(0, EVENT_HISTORY) };
 		}
+	}
+
+	/** The trace recorded so far: replay it with `npm run replay -- trace.json`. */
+	trace(): Trace {
+		return this.#recorder.toTrace();
 	}
 
 	snapshotOf(id: string): ActorSnapshotLike | undefined {

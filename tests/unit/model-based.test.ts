@@ -1,0 +1,35 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { formatCoverage, runModel, type ChartModel } from './support/model';
+import { creatorModel, requestModel, rootModel, socketModel, tabSyncModel } from './support/models';
+
+const models: [string, ChartModel][] = [
+	['request', requestModel],
+	['creator', creatorModel],
+	['socket', socketModel],
+	['tabSync', tabSyncModel],
+	['root', rootModel]
+];
+
+describe('model-based paths', () => {
+	beforeEach(() => {
+		vi.useFakeTimers();
+	});
+
+	afterEach(() => {
+		vi.useRealTimers();
+	});
+
+	it.each(models)(
+		'replays the shortest path to every state and transition of the %s chart',
+		async (name, model) => {
+			const { failures, coverage, paths } = await runModel(model);
+
+			console.log(`[model] ${name}: ${paths} paths, ${formatCoverage(coverage)}`);
+			expect(failures).toEqual([]);
+			expect(coverage.states.missing).toEqual([]);
+			expect(coverage.transitions.missing).toEqual([]);
+			expect(coverage.states.reached).toBe(coverage.states.total);
+			expect(coverage.transitions.taken).toBe(coverage.transitions.total);
+		}
+	);
+});
