@@ -3,8 +3,12 @@
  * growing delay and try again, at most `retryPolicy.maxRetries` times.
  */
 import { assign, setup, type DoneActorEvent, type ErrorActorEvent } from 'xstate';
-import { browserIsOnline } from './adapters/connectivity';
-import { performRequest, type HttpRequest, type HttpResponse } from './adapters/http';
+import {
+	isOfflineError,
+	performRequest,
+	type HttpRequest,
+	type HttpResponse
+} from './adapters/http';
 import {
 	categorize,
 	isRetryable,
@@ -63,7 +67,8 @@ export const requestMachine = setup({
 			);
 		},
 		// An offline browser fails fast instead of spending retries; the edit rolls back.
-		isOffline: () => !browserIsOnline(),
+		isOffline: ({ event }) =>
+			event.type === 'xstate.error.actor.performRequest' && isOfflineError(event.error),
 		hasRetriesLeft: ({ context }) => context.retries < retryPolicy.maxRetries
 	},
 	actions: {

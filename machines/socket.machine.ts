@@ -10,11 +10,11 @@ import {
 	parseFrame,
 	serverFrameSchema,
 	type ClientFrame,
-	type EventFrame,
-	type ServerFrame
+	type EventFrame
 } from '../src/lib/shared/protocol';
 import type { ConnectivityEvent } from './adapters/connectivity';
 import { pollEvents, type PollResult } from './adapters/event-poll';
+import { heartbeatMonitor, type HeartbeatEvent } from './adapters/heartbeat';
 import { connection, type ConnectionEvent } from './adapters/websocket';
 import { reconnectDelay } from './backoff';
 
@@ -71,11 +71,9 @@ export type SocketEvent =
 	| ConnectionEvent
 	/** Raised by the chart itself once a message parsed as a server frame. */
 	| { type: 'socket.eventReceived'; frame: EventFrame }
-	| { type: 'socket.subscribed'; creatorId: string; lastEventId?: number }
 	| { type: 'socket.caughtUp'; creatorId: string; lastEventId: number }
 	| { type: 'socket.resyncRequired'; creatorId: string; lastEventId: number }
-	| { type: 'socket.retryAfter'; ms: number }
-	| { type: 'socket.silent' }
+	| HeartbeatEvent
 	| { type: 'xstate.done.actor.pollEvents'; output: PollResult[] };
 
 /** What the socket tells its parent. */
@@ -99,37 +97,13 @@ export function readEventFrame(data: string): EventFrame | null {
 	return parsed.ok && parsed.frame.type === 'event' ? parsed.frame : null;
 }
 
-/** The chart's own event for a server frame it acts on; null for the rest. */
-export function frameEvent(frame: ServerFrame): SocketEvent | null {
-	switch (frame.type) {
-		case 'event':
-			return { type: 'socket.eventReceived', frame };
-		case 'subscribed':
-			return {
-				type: 'socket.subscribed',
-				creatorId: frame.creatorId,
-				lastEventId: frame.lastEventId
-			};
-		case 'resync':
-			return {
-				type: 'socket.resyncRequired',
-				creatorId: frame.creatorId,
-				lastEventId: frame.lastEventId
-			};
-		case 'retryAfter':
-			return { type: 'socket.retryAfter', ms: frame.ms };
-		default:
-			return null;
-	}
-}
-
 export const socketMachine = setup({
 	types: {
 		input: {} as SocketInput,
 		context: {} as SocketContext,
 		events: {} as SocketEvent
 	},
-	actors: { connection, pollEvents },
+	actors: { connection, pollEvents, heartbeat: heartbeatMonitor },
 	guards: {
 		closedByPolicy: ({ event }) =>
 			event.type === 'socket.closed' && event.code === POLICY_VIOLATION,
@@ -164,9 +138,6 @@ export const socketMachine = setup({
 		}),
 		recordOnline: assign({ online: true }),
 		recordOffline: assign({ online: false }),
-		recordRetryAfter: assign({
-			retryAfterMs: ({ event }) => (event.type === 'socket.retryAfter' ? event.ms : null)
-		}),
 		addSubscription: assign({
 			subscriptions: ({ context, event }) =>
 				event.type === 'socket.subscribe' && !context.subscriptions.includes(event.creatorId)
@@ -199,13 +170,33 @@ export const socketMachine = setup({
 			}
 		}),
 		sendPing: sendTo('connection', { type: 'socket.send', frame: { type: 'ping' } }),
-		readMessage: enqueueActions(({ event, enqueue }) => {
+		noteAlive: sendTo('heartbeat', { type: 'heartbeat.alive' }),
+		readMessage: enqueueActions(({ context, event, enqueue }) => {
 			if (event.type !== 'socket.message') return;
 
-			// Parsed once here; the chart then handles the frame as its own event.
+			// Parsed once here. Event frames and resyncs become the chart's own events; the
+			// bookkeeping frames only update the context.
 			const parsed = parseFrame(serverFrameSchema, event.data);
-			const raised = parsed.ok ? frameEvent(parsed.frame) : null;
-			if (raised) enqueue.raise(raised);
+			if (!parsed.ok) return;
+
+			const frame = parsed.frame;
+			if (frame.type === 'event') enqueue.raise({ type: 'socket.eventReceived', frame });
+			if (frame.type === 'resync') {
+				enqueue.raise({
+					type: 'socket.resyncRequired',
+					creatorId: frame.creatorId,
+					lastEventId: frame.lastEventId
+				});
+			}
+			// A creator's first subscription starts at the log's head as the server reported it.
+			if (
+				frame.type === 'subscribed' &&
+				frame.lastEventId !== undefined &&
+				!(frame.creatorId in context.cursors)
+			) {
+				enqueue.assign({ cursors: { ...context.cursors, [frame.creatorId]: frame.lastEventId } });
+			}
+			if (frame.type === 'retryAfter') enqueue.assign({ retryAfterMs: frame.ms });
 		}),
 		takePolledEvents: enqueueActions(({ event, enqueue }) => {
 			assertEvent(event, 'xstate.done.actor.pollEvents');
@@ -228,17 +219,6 @@ export const socketMachine = setup({
 				assertEvent(event, 'socket.eventReceived');
 
 				return { ...context.cursors, [event.frame.creatorId]: event.frame.id };
-			}
-		}),
-		/** A creator's first subscription starts at the log's head as the server reported it. */
-		startCursor: assign({
-			cursors: ({ context, event }) => {
-				assertEvent(event, 'socket.subscribed');
-				if (event.lastEventId === undefined || event.creatorId in context.cursors) {
-					return context.cursors;
-				}
-
-				return { ...context.cursors, [event.creatorId]: event.lastEventId };
 			}
 		}),
 		/** A poll read everything up to `lastEventId`; the cursor only ever moves forward. */
@@ -287,8 +267,6 @@ export const socketMachine = setup({
 		reconnectDelay: ({ context }) =>
 			reconnectDelay(context.attempts, { notBeforeMs: context.retryAfterMs ?? 0 }),
 		connectTimeout: () => CONNECT_TIMEOUT_MS,
-		heartbeatInterval: () => heartbeat.intervalMs,
-		heartbeatTimeout: () => heartbeat.timeoutMs,
 		pollInterval: () => POLL_INTERVAL_MS
 	}
 }).createMachine({
@@ -321,17 +299,6 @@ export const socketMachine = setup({
 			description: 'Close the socket (code 1000) and stay closed, e.g. after sign-out.',
 			target: '.disconnected'
 		},
-		'socket.eventReceived': {
-			description:
-				'An event newer than the last one applied for its creator: remember it and pass it on. Repeats are dropped.',
-			guard: 'isNewEvent',
-			actions: ['rememberEventId', 'forwardEvent']
-		},
-		'socket.subscribed': {
-			description:
-				'The server confirmed a subscription; a creator followed for the first time starts at the log’s head.',
-			actions: 'startCursor'
-		},
 		'socket.caughtUp': {
 			description: 'A poll read the log up to a point: resume from there.',
 			actions: 'advanceCursor'
@@ -339,10 +306,6 @@ export const socketMachine = setup({
 		'socket.resyncRequired': {
 			description: 'The missed events are gone from the log: the creator reloads over HTTP.',
 			actions: ['skipToResyncPoint', 'notifyResync']
-		},
-		'socket.retryAfter': {
-			description: 'The server is restarting or busy and said how long to stay away.',
-			actions: 'recordRetryAfter'
 		},
 		'socket.online': { description: 'The browser has a network.', actions: 'recordOnline' },
 		'socket.offline': { description: 'The browser lost its network.', actions: 'recordOffline' }
@@ -418,19 +381,44 @@ export const socketMachine = setup({
 								description: 'Open again after an outage: the parent re-reads what it missed.',
 								guard: 'hasOpenedBefore',
 								target: 'open',
-								actions: 'notifyReopened'
+								actions: ['recordOpen', 'sendAllSubscriptions', 'notifyReopened']
 							},
-							{ description: 'Open for the first time.', target: 'open' }
+							{
+								description: 'Open for the first time.',
+								target: 'open',
+								actions: ['recordOpen', 'sendAllSubscriptions']
+							}
 						]
 					}
 				},
 				open: {
 					description:
-						'Connected; every followed creator is subscribed once, resuming after its last event.',
+						'Connected; every followed creator is subscribed once, resuming after its last event. A heartbeat watches for silence.',
 					tags: ['connected'],
-					entry: ['recordOpen', 'sendAllSubscriptions'],
-					initial: 'listening',
+					invoke: {
+						id: 'heartbeat',
+						src: 'heartbeat',
+						input: () => ({ intervalMs: heartbeat.intervalMs, timeoutMs: heartbeat.timeoutMs })
+					},
 					on: {
+						'socket.message': {
+							description: 'A frame arrived: the connection is alive; act on the frame.',
+							actions: ['noteAlive', 'readMessage']
+						},
+						'socket.eventReceived': {
+							description:
+								'An event newer than the last one applied for its creator: remember it and pass it on. Repeats are dropped.',
+							guard: 'isNewEvent',
+							actions: ['rememberEventId', 'forwardEvent']
+						},
+						'socket.pingDue': {
+							description: 'Quiet for a while: ping the server.',
+							actions: 'sendPing'
+						},
+						'socket.silent': {
+							description: 'Nothing came back after the ping: drop the connection and reconnect.',
+							actions: 'reportSilence'
+						},
 						'socket.subscribe': {
 							description: 'Follow a new creator now.',
 							guard: 'isNewSubscription',
@@ -440,39 +428,6 @@ export const socketMachine = setup({
 							description: 'Stop following a creator now.',
 							guard: 'isSubscribed',
 							actions: ['removeSubscription', 'sendSubscriptionChange']
-						}
-					},
-					states: {
-						listening: {
-							description: 'Frames arrive; a quiet spell leads to a ping.',
-							on: {
-								'socket.message': {
-									description: 'A frame arrived: act on it and start the quiet spell again.',
-									target: 'listening',
-									reenter: true,
-									actions: 'readMessage'
-								}
-							},
-							after: {
-								heartbeatInterval: { target: 'probing', description: 'Quiet for a while: ping.' }
-							}
-						},
-						probing: {
-							description: 'Pinged; any frame proves the connection alive.',
-							entry: 'sendPing',
-							on: {
-								'socket.message': {
-									description: 'Any frame proves the connection alive.',
-									target: 'listening',
-									actions: 'readMessage'
-								}
-							},
-							after: {
-								heartbeatTimeout: {
-									description: 'Nothing came back: drop the connection and reconnect.',
-									actions: 'reportSilence'
-								}
-							}
 						}
 					}
 				}
@@ -538,6 +493,12 @@ export const socketMachine = setup({
 					description: 'The tab came into view: try again from the start.',
 					target: 'active',
 					actions: 'resetAttempts'
+				},
+				'socket.eventReceived': {
+					description:
+						'A polled event newer than the last one applied: pass it on. Repeats are dropped.',
+					guard: 'isNewEvent',
+					actions: ['rememberEventId', 'forwardEvent']
 				},
 				'socket.offline': {
 					description: 'The browser lost its network: stop polling too.',

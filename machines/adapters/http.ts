@@ -1,6 +1,21 @@
 /** The real HTTP call behind the request machine's `performRequest` actor. */
 import { fromPromise } from 'xstate';
 import { parseRetryAfter } from '../retry-policy';
+import { browserIsOnline } from './connectivity';
+
+/** No answer because the browser is offline: not worth retrying until it is back. */
+export class OfflineError extends Error {
+	override name = 'OfflineError';
+
+	constructor() {
+		super('The browser is offline.');
+	}
+}
+
+/** Whether a failed call failed because the browser is offline. */
+export function isOfflineError(error: unknown): boolean {
+	return error instanceof Error && error.name === 'OfflineError';
+}
 
 export type HttpMethod = 'GET' | 'PATCH' | 'POST' | 'DELETE';
 
@@ -31,17 +46,21 @@ export async function sendRequest(
 	signal?: AbortSignal
 ): Promise<HttpResponse> {
 	const hasBody = request.body !== undefined;
-	const response = await globalThis.fetch(request.url, {
-		method: request.method,
-		credentials: 'same-origin',
-		headers: {
-			accept: 'application/json',
-			...(hasBody && { 'content-type': 'application/json' }),
-			...request.headers
-		},
-		body: hasBody ? JSON.stringify(request.body) : undefined,
-		signal
-	});
+	const response = await globalThis
+		.fetch(request.url, {
+			method: request.method,
+			credentials: 'same-origin',
+			headers: {
+				accept: 'application/json',
+				...(hasBody && { 'content-type': 'application/json' }),
+				...request.headers
+			},
+			body: hasBody ? JSON.stringify(request.body) : undefined,
+			signal
+		})
+		.catch((error: unknown) => {
+			throw browserIsOnline() ? error : new OfflineError();
+		});
 	const retryAfterMs = parseRetryAfter(response.headers?.get('retry-after'));
 
 	return {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { sendRequest } from '../../machines/adapters/http';
+import { OfflineError, sendRequest } from '../../machines/adapters/http';
 
 function stubFetch(response: Response | Error) {
 	const fetch = vi.fn(async () => {
@@ -74,5 +74,18 @@ describe('http adapter', () => {
 		stubFetch(new TypeError('Failed to fetch'));
 
 		await expect(sendRequest({ method: 'GET', url: '/x' })).rejects.toThrow('Failed to fetch');
+	});
+});
+
+describe('sendRequest offline', () => {
+	afterEach(() => {
+		vi.unstubAllGlobals();
+	});
+
+	it('rejects with an OfflineError when no answer comes and the browser is offline', async () => {
+		vi.stubGlobal('navigator', { onLine: false });
+		vi.stubGlobal('fetch', vi.fn().mockRejectedValue(new TypeError('Failed to fetch')));
+
+		await expect(sendRequest({ method: 'GET', url: '/x' })).rejects.toBeInstanceOf(OfflineError);
 	});
 });

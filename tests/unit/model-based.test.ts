@@ -16,6 +16,7 @@ describe('model-based paths', () => {
 	});
 
 	afterEach(() => {
+		vi.restoreAllMocks();
 		vi.useRealTimers();
 	});
 

@@ -7,8 +7,9 @@ import {
 	type AnyMachineSnapshot,
 	type EventObject
 } from 'xstate';
-import type { HttpRequest, HttpResponse } from '../../../machines/adapters/http';
+import { OfflineError, type HttpRequest, type HttpResponse } from '../../../machines/adapters/http';
 import type { ChannelCommand, ChannelEvent } from '../../../machines/adapters/tab-channel';
+import type { PollResult } from '../../../machines/adapters/event-poll';
 import type { ConnectionCommand, ConnectionEvent } from '../../../machines/adapters/websocket';
 import { creatorMachine, type CreatorContext } from '../../../machines/creator.machine';
 import { applyEdits } from '../../../machines/creator-view';
@@ -87,7 +88,9 @@ export const requestModel: ChartModel = {
 		if (snapshot.matches('attempting')) {
 			return [
 				...httpAnswers.map((output) => ({ type: 'xstate.done.actor.performRequest', output })),
-				{ type: 'xstate.error.actor.performRequest', error: new TypeError('Failed to fetch') }
+				{ type: 'xstate.error.actor.performRequest', error: new TypeError('Failed to fetch') },
+				{ type: 'xstate.error.actor.performRequest', error: new OfflineError() },
+				after('requestTimeout', 'request.attempting')
 			];
 		}
 
@@ -107,14 +110,18 @@ export const requestModel: ChartModel = {
 					server.answer((call) =>
 						call.resolve((event as unknown as { output: HttpResponse }).output)
 					);
-				} else server.answer((call) => call.reject(new TypeError('Failed to fetch')));
+				} else {
+					const error = (event as unknown as { error: Error }).error;
+					server.answer((call) => call.reject(error));
+				}
 				await settle();
 			},
 			check(snapshot) {
 				const problems: string[] = [];
 				const requests = server.open().length;
 				const timers = vi.getTimerCount();
-				if (snapshot.matches('attempting') && (requests !== 1 || timers !== 0)) {
+				// One request on the wire, and the timer that abandons it when no answer comes.
+				if (snapshot.matches('attempting') && (requests !== 1 || timers !== 1)) {
 					problems.push(`${requests} requests and ${timers} timers, not one request`);
 				}
 				if (snapshot.matches('waiting') && (requests !== 0 || timers !== 1)) {
@@ -142,8 +149,24 @@ const failure = (status: number, category: 'server' | 'auth') =>
 	requestDone({
 		ok: false,
 		failure: { category, status, message: errorMessages[category] },
-		attempts: 1
+		attempts: 1,
+		body: null
 	});
+/** A stale save: the server answers 409 with its newer copy. */
+const conflict = requestDone({
+	ok: false,
+	failure: { category: 'conflict', status: 409, message: 'Changed elsewhere.' },
+	attempts: 1,
+	body: { creator: alpha({ version: 3 }) }
+});
+/** Fixed frames, so a frame can arrive twice and the second time be recognised as old. */
+const earningsFrame = eventFrame('earnings_updated', { earningsCents: 20000 });
+const updatedFrame = eventFrame('creator_updated', { creator: alpha({ version: 4 }) });
+/** The event of the model's own edit (every model edit has the id `e1`). */
+const ownEditFrame = eventFrame('creator_updated', {
+	creator: alpha({ nickname: 'Edited', version: 6 }),
+	editId: 'e1'
+});
 
 const searchableCreator = creatorMachine.provide({
 	actions: { notifyCommitted: () => {}, notifyAuthRequired: () => {} }
@@ -155,19 +178,14 @@ export const creatorModel: ChartModel = {
 	inputs: [{ creatorId: 'c1', snapshot: alpha() }, { creatorId: 'c1' }],
 	events: (snapshot) => {
 		const events: EventObject[] = [
-			{ type: 'creator.edit', patch: { nickname: 'Edited' } } as EventObject,
+			{ type: 'creator.edit', patch: { nickname: 'Edited' }, editId: 'e1' } as EventObject,
 			{ type: 'creator.revert' },
 			{ type: 'creator.refresh' },
 			{ type: 'creator.dismissError' },
 			{ type: 'creator.remoteUpdate', creator: alpha({ version: 5 }) } as EventObject,
-			{
-				type: 'creator.serverEvent',
-				frame: eventFrame('earnings_updated', { earningsCents: 20000 })
-			} as EventObject,
-			{
-				type: 'creator.serverEvent',
-				frame: eventFrame('creator_updated', { creator: alpha({ version: 4 }) })
-			} as EventObject
+			{ type: 'creator.serverEvent', frame: earningsFrame } as EventObject,
+			{ type: 'creator.serverEvent', frame: updatedFrame } as EventObject,
+			{ type: 'creator.serverEvent', frame: ownEditFrame } as EventObject
 		];
 		if (['loading', 'refreshing', 'committing'].some((state) => snapshot.matches(state))) {
 			events.push(
@@ -176,6 +194,7 @@ export const creatorModel: ChartModel = {
 				failure(401, 'auth')
 			);
 		}
+		if (snapshot.matches('committing')) events.push(conflict);
 
 		return events;
 	},
@@ -186,12 +205,15 @@ export const creatorModel: ChartModel = {
 			label(snapshot),
 			Math.min(context.pending.length, 2),
 			context.confirmed?.version ?? 0,
-			context.error ? 'error' : ''
+			context.error ? 'error' : '',
+			context.eventCursor,
+			context.pending[0]?.rebases ?? 0
 		].join(' ');
 	},
 	start(input, inspect) {
 		const requests = answerable<RequestOutput, HttpRequest>();
-		let refusedEdit: string | null = null;
+		// Model edits share one id, so the refused edit is told apart by identity.
+		let refusedEdit: unknown = null;
 		const machine = searchableCreator.provide({ actors: { request: standIn(requests.logic) } });
 		const actor = startInspected(machine, input, inspect);
 
@@ -202,7 +224,7 @@ export const creatorModel: ChartModel = {
 					const output = (event as unknown as { output: RequestOutput }).output;
 					refusedEdit = output.ok
 						? null
-						: ((actor.getSnapshot().context as CreatorContext).pending[0]?.id ?? null);
+						: ((actor.getSnapshot().context as CreatorContext).pending[0] ?? null);
 					requests.answer((call) => call.resolve(output));
 				} else actor.send(event);
 				await settle();
@@ -218,10 +240,7 @@ export const creatorModel: ChartModel = {
 				}
 				// The refused edit is rolled back alone: the view is the server's copy with only
 				// the edits that still wait.
-				if (
-					snapshot.matches('reverting') &&
-					context.pending.some((edit) => edit.id === refusedEdit)
-				) {
+				if (snapshot.matches('reverting') && context.pending.some((edit) => edit === refusedEdit)) {
 					problems.push('the refused edit is still pending while reverting');
 				}
 				if (
@@ -264,8 +283,18 @@ export const creatorModel: ChartModel = {
 // ----------------------------------------------------------------------------------- socket
 
 const frameMessage = JSON.stringify(eventFrame('earnings_updated', { earningsCents: 1 }));
+const resyncMessage = JSON.stringify({ type: 'resync', creatorId: 'c1', lastEventId: 50 });
+const polled: PollResult[] = [
+	{
+		creatorId: 'c1',
+		kind: 'events',
+		events: [eventFrame('new_subscription', { subscriberCount: 4 })],
+		lastEventId: 60
+	},
+	{ creatorId: 'c2', kind: 'resync', lastEventId: 60 }
+];
 const searchableSocket = socketMachine.provide({
-	actions: { forwardEvent: () => {}, notifyReopened: () => {} }
+	actions: { forwardEvent: () => {}, notifyReopened: () => {}, notifyResync: () => {} }
 });
 
 export const socketModel: ChartModel = {
@@ -278,6 +307,8 @@ export const socketModel: ChartModel = {
 			{ type: 'socket.disconnect' },
 			{ type: 'socket.reconnect' },
 			{ type: 'socket.online' },
+			{ type: 'socket.offline' },
+			{ type: 'socket.visible' },
 			{ type: 'socket.subscribe', creatorId: 'c1' } as EventObject,
 			{ type: 'socket.unsubscribe', creatorId: 'c1' } as EventObject
 		];
@@ -288,11 +319,26 @@ export const socketModel: ChartModel = {
 				{ type: 'socket.closed', code: 1008, reason: 'Session ended' } as EventObject
 			);
 		}
+		if (snapshot.matches({ active: 'connecting' })) {
+			events.push(after('connectTimeout', 'socket.active.connecting'));
+		}
 		if (snapshot.matches({ active: 'open' })) {
 			events.push(
 				{ type: 'socket.message', data: frameMessage } as EventObject,
-				{ type: 'socket.message', data: 'not a frame' } as EventObject
+				{ type: 'socket.message', data: resyncMessage } as EventObject,
+				{ type: 'socket.message', data: 'not a frame' } as EventObject,
+				{ type: 'socket.pingDue' },
+				{ type: 'socket.silent' }
 			);
+		}
+		if (snapshot.matches({ failed: 'polling' })) {
+			events.push(
+				{ type: 'xstate.done.actor.pollEvents', output: polled } as EventObject,
+				{ type: 'xstate.error.actor.pollEvents', error: new Error('offline') } as EventObject
+			);
+		}
+		if (snapshot.matches({ failed: 'waiting' })) {
+			events.push(after('pollInterval', 'socket.failed.waiting'));
 		}
 		if (snapshot.matches('backoff')) events.push(after('reconnectDelay', 'socket.backoff'));
 
@@ -303,13 +349,23 @@ export const socketModel: ChartModel = {
 			label(snapshot),
 			snapshot.context.attempts,
 			Math.min(snapshot.context.opens, 1),
-			snapshot.context.subscriptions.length
+			snapshot.context.subscriptions.length,
+			snapshot.context.online,
+			JSON.stringify(snapshot.context.cursors)
 		].join(' '),
 	start(input, inspect) {
+		// Backoff is jittered; a wait drawn as 0 ms would fire before the step settles.
+		vi.spyOn(Math, 'random').mockReturnValue(0.5);
 		const connections = reporter<ConnectionCommand, { url: string }, ConnectionEvent>();
+		const heartbeats = reporter<EventObject, unknown, EventObject>();
+		const polls = answerable<PollResult[], unknown>();
 		const forwarded: unknown[] = [];
 		const machine = searchableSocket.provide({
-			actors: { connection: connections.logic },
+			actors: {
+				connection: connections.logic,
+				heartbeat: standIn(heartbeats.logic),
+				pollEvents: standIn(polls.logic)
+			},
 			actions: { forwardEvent: ({ event }) => void forwarded.push(event) }
 		});
 		const actor = startInspected(machine, input, inspect);
@@ -320,6 +376,14 @@ export const socketModel: ChartModel = {
 				if (isTimer(event)) await vi.advanceTimersToNextTimerAsync();
 				else if (['socket.opened', 'socket.message', 'socket.closed'].includes(event.type)) {
 					connections.live.at(-1)?.sendBack(event as ConnectionEvent);
+				} else if (['socket.pingDue', 'socket.silent'].includes(event.type)) {
+					heartbeats.live.at(-1)?.sendBack(event);
+				} else if (event.type === 'xstate.done.actor.pollEvents') {
+					polls.answer((call) =>
+						call.resolve((event as unknown as { output: PollResult[] }).output)
+					);
+				} else if (event.type === 'xstate.error.actor.pollEvents') {
+					polls.answer((call) => call.reject(new Error('offline')));
 				} else actor.send(event);
 				await settle();
 			},
@@ -328,9 +392,17 @@ export const socketModel: ChartModel = {
 				const sockets = connections.live.length;
 				const timers = vi.getTimerCount();
 				const active = snapshot.matches('active');
+				const timed = ['backoff', { active: 'connecting' }, { failed: 'waiting' }].some((state) =>
+					snapshot.matches(state)
+				);
 				if (sockets !== (active ? 1 : 0)) problems.push(`${sockets} sockets open`);
-				if (timers !== (snapshot.matches('backoff') ? 1 : 0)) {
-					problems.push(`${timers} timers pending`);
+				if (timers !== (timed ? 1 : 0)) problems.push(`${timers} timers pending`);
+				const watched = heartbeats.live.length;
+				if (watched !== (snapshot.matches({ active: 'open' }) ? 1 : 0)) {
+					problems.push(`${watched} heartbeats running`);
+				}
+				if (polls.open().length !== (snapshot.matches({ failed: 'polling' }) ? 1 : 0)) {
+					problems.push('a poll runs outside the polling state');
 				}
 				if (snapshot.matches({ active: 'open' })) {
 					const subscribed = (connections.live[0]?.received ?? [])
@@ -454,6 +526,7 @@ export const rootModel: ChartModel = {
 			{ type: 'creator.untrack', creatorId: 'c1' },
 			{ type: 'socket.event', frame: eventFrame('earnings_updated', { earningsCents: 5 }) },
 			{ type: 'socket.reopened' },
+			{ type: 'socket.resync', creatorId: 'c1' },
 			{ type: 'tab.received', message: fromOtherTab },
 			{ type: 'tab.received', message: { type: 'sync.request', sourceTabId: 'tab-2', sentAt: 1 } },
 			{ type: 'tab.forceSync' },
@@ -465,7 +538,9 @@ export const rootModel: ChartModel = {
 			{ type: 'socket.connect' },
 			{ type: 'socket.disconnect' },
 			{ type: 'socket.reconnect' },
-			{ type: 'socket.online' }
+			{ type: 'socket.online' },
+			{ type: 'socket.offline' },
+			{ type: 'socket.visible' }
 		] as EventObject[],
 	serialize: (snapshot) =>
 		[

@@ -10,7 +10,7 @@ import type { ConnectionCommand, ConnectionEvent } from '../../../machines/adapt
 import { creatorMachine } from '../../../machines/creator.machine';
 import { requestMachine } from '../../../machines/request.machine';
 import { rootMachine } from '../../../machines/root.machine';
-import { socketMachine } from '../../../machines/socket.machine';
+import { heartbeat, socketMachine } from '../../../machines/socket.machine';
 import { tabSyncMachine } from '../../../machines/tabSync.machine';
 import { TraceRecorder } from '../../../machines/trace/recorder';
 import type { EventFrame } from '../../../src/lib/shared/protocol';
@@ -51,7 +51,10 @@ export function recordTab(
 		requests: server.requests,
 		creator: (id = 'c1') => root.getSnapshot().context.creators[id] as AnyActorRef,
 		push: (frame: EventFrame) => report({ type: 'socket.message', data: JSON.stringify(frame) }),
-		/** Runs every timer and answer the tab is waiting for. */
-		settle: () => vi.runAllTimersAsync()
+		/**
+		 * Runs the answers and timers the tab is waiting for, up to just before the socket's
+		 * first heartbeat ping (a live socket always has its next ping scheduled).
+		 */
+		settle: () => vi.advanceTimersByTimeAsync(heartbeat.intervalMs - 1)
 	};
 }
