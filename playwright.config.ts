@@ -42,7 +42,8 @@ export default defineConfig({
 			ORIGIN: `http://localhost:${PORT}`,
 			CREATORDATA_FAULTS: '1',
 			RATE_LIMIT_SIGN_IN: '10000/60',
-			RATE_LIMIT_WRITES: '100000/60'
+			RATE_LIMIT_WRITES: '100000/60',
+			RATE_LIMIT_GUEST_SESSIONS: '100000/60'
 		}
 	}
 });

@@ -9,6 +9,8 @@ import {
 import { startFlashSaleScheduler } from '$lib/server/flash-sales';
 import { logger } from '$lib/server/logger';
 import { guardRequest } from '$lib/server/security/guard';
+import { RateLimiter } from '$lib/server/security/rate-limit';
+import { guestSessionRateLimit } from '$lib/server/config';
 // Imported for its side effect: it registers the socket endpoint on globalThis for server.js.
 import '$lib/server/realtime';
 
@@ -23,6 +25,8 @@ const SECURITY_HEADERS = {
 	'x-content-type-options': 'nosniff',
 	'referrer-policy': 'same-origin'
 };
+
+const guestSessions = new RateLimiter(guestSessionRateLimit);
 
 /** Page loads, where a visitor without a session is given a guest one; not API calls. */
 function isPageRequest(event: RequestEvent): boolean {
@@ -40,8 +44,9 @@ export const handle: Handle = async ({ event, resolve }) => {
 	if (session) {
 		event.locals.user = session.user;
 		event.locals.sessionId = session.id;
-	} else if (isPageRequest(event)) {
-		// Every socket needs a session; a guest's carries public events only.
+	} else if (isPageRequest(event) && guestSessions.hit(event.getClientAddress()).allowed) {
+		// Every socket needs a session; a guest's carries public events only. Past the rate the
+		// page still loads, just without a session (and so without live updates).
 		const guest = await openGuestSession();
 		event.cookies.set(SESSION_COOKIE, guest.token, sessionCookieOptions(secure));
 		event.locals.sessionId = guest.id;

@@ -464,6 +464,27 @@ describe('limits', () => {
 	});
 });
 
+describe('guest sessions', () => {
+	let guarded: TestServer;
+
+	beforeAll(async () => {
+		guarded = await startServer({ RATE_LIMIT_GUEST_SESSIONS: '3/60' });
+	});
+
+	afterAll(() => guarded?.stop());
+
+	it('limits how many guest sessions one address can open', async () => {
+		const issued = [];
+		for (let i = 0; i < 5; i++) {
+			const response = await fetch(`${guarded.baseUrl}/`);
+			await response.arrayBuffer();
+			issued.push(response.status === 200 && response.headers.getSetCookie().length > 0);
+		}
+
+		expect(issued).toEqual([true, true, true, false, false]);
+	});
+});
+
 describe('sessions under https', () => {
 	let secure: TestServer;
 

@@ -18,7 +18,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
  */
 export const GENEROUS_LIMITS = {
 	RATE_LIMIT_SIGN_IN: '10000/60',
-	RATE_LIMIT_WRITES: '100000/60'
+	RATE_LIMIT_WRITES: '100000/60',
+	RATE_LIMIT_GUEST_SESSIONS: '100000/60'
 };
 
 export interface AppServer {

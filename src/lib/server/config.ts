@@ -45,6 +45,14 @@ export function writeRateLimit(): RateLimitSetting {
 	return rateLimitSetting('RATE_LIMIT_WRITES', { limit: 120, windowMs: 60_000 });
 }
 
+/**
+ * Guest sessions opened per address (`RATE_LIMIT_GUEST_SESSIONS`, 30 a minute). Each one is a
+ * row and a key to the socket cap, so a client minting them in a loop is cut off.
+ */
+export function guestSessionRateLimit(): RateLimitSetting {
+	return rateLimitSetting('RATE_LIMIT_GUEST_SESSIONS', { limit: 30, windowMs: 60_000 });
+}
+
 /** Largest JSON request body the API reads (`MAX_BODY_BYTES`, default 16 KiB). */
 export function maxBodyBytes(): number {
 	return positiveInteger('MAX_BODY_BYTES', 16 * 1024);
