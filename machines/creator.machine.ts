@@ -32,6 +32,8 @@ export interface CreatorInput {
 	creatorId: string;
 	/** A copy the page already has (from a load function); skips the first GET. */
 	snapshot?: Creator | null;
+	/** The event-log position that snapshot reflects (the `eventId` of the answer it came in). */
+	eventId?: number;
 }
 
 export interface CreatorContext {
@@ -269,7 +271,7 @@ export const creatorMachine = setup({
 		view: input.snapshot ?? null,
 		error: null,
 		lastEditId: null,
-		eventCursor: 0
+		eventCursor: input.eventId ?? 0
 	}),
 	initial: 'checkingSnapshot',
 	on: {

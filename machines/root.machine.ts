@@ -40,7 +40,7 @@ export interface RootContext {
 }
 
 export type RootEvent =
-	| { type: 'creator.track'; creatorId: string; snapshot?: Creator | null }
+	| { type: 'creator.track'; creatorId: string; snapshot?: Creator | null; eventId?: number }
 	| { type: 'creator.untrack'; creatorId: string }
 	| { type: 'session.signedIn' }
 	| { type: 'session.signedOut' }
@@ -110,7 +110,11 @@ export const rootMachine = setup({
 
 				const actor = spawn('creator', {
 					id: creatorActorId(event.creatorId),
-					input: { creatorId: event.creatorId, snapshot: event.snapshot ?? null }
+					input: {
+						creatorId: event.creatorId,
+						snapshot: event.snapshot ?? null,
+						eventId: event.eventId
+					}
 				});
 
 				return { ...context.creators, [event.creatorId]: actor };
@@ -132,9 +136,12 @@ export const rootMachine = setup({
 				return rest;
 			}
 		}),
+		// A page's copy names the log position it reflects, so the socket's first subscription
+		// also replays what happened between the page load and the socket opening.
 		subscribeSocket: sendTo('socket', ({ event }) => ({
 			type: 'socket.subscribe' as const,
-			creatorId: creatorIdOf(event) as string
+			creatorId: creatorIdOf(event) as string,
+			afterEventId: event.type === 'creator.track' ? event.eventId : undefined
 		})),
 		unsubscribeSocket: sendTo('socket', ({ event }) => ({
 			type: 'socket.unsubscribe' as const,

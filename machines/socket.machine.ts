@@ -66,7 +66,8 @@ export type SocketEvent =
 	| { type: 'socket.disconnect' }
 	| { type: 'socket.reconnect' }
 	| ConnectivityEvent
-	| { type: 'socket.subscribe'; creatorId: string }
+	/** `afterEventId`: the log position the tab's copy reflects, when it knows one. */
+	| { type: 'socket.subscribe'; creatorId: string; afterEventId?: number }
 	| { type: 'socket.unsubscribe'; creatorId: string }
 	| ConnectionEvent
 	/** Raised by the chart itself once a message parsed as a server frame. */
@@ -82,8 +83,16 @@ export type SocketParentEvent =
 	| { type: 'socket.reopened' }
 	| { type: 'socket.resync'; creatorId: string };
 
-function subscriptionFrame(event: SocketEvent): ClientFrame | null {
-	if (event.type === 'socket.subscribe') return { type: 'subscribe', creatorId: event.creatorId };
+function subscriptionFrame(
+	event: SocketEvent,
+	cursors: Record<string, number>
+): ClientFrame | null {
+	if (event.type === 'socket.subscribe') {
+		const afterEventId = cursors[event.creatorId];
+		return afterEventId === undefined
+			? { type: 'subscribe', creatorId: event.creatorId }
+			: { type: 'subscribe', creatorId: event.creatorId, afterEventId };
+	}
 	if (event.type === 'socket.unsubscribe')
 		return { type: 'unsubscribe', creatorId: event.creatorId };
 
@@ -138,11 +147,18 @@ export const socketMachine = setup({
 		}),
 		recordOnline: assign({ online: true }),
 		recordOffline: assign({ online: false }),
-		addSubscription: assign({
-			subscriptions: ({ context, event }) =>
-				event.type === 'socket.subscribe' && !context.subscriptions.includes(event.creatorId)
-					? [...context.subscriptions, event.creatorId]
-					: context.subscriptions
+		addSubscription: assign(({ context, event }) => {
+			if (event.type !== 'socket.subscribe' || context.subscriptions.includes(event.creatorId)) {
+				return {};
+			}
+
+			const known = event.afterEventId !== undefined && !(event.creatorId in context.cursors);
+			return {
+				subscriptions: [...context.subscriptions, event.creatorId],
+				cursors: known
+					? { ...context.cursors, [event.creatorId]: event.afterEventId as number }
+					: context.cursors
+			};
 		}),
 		removeSubscription: assign(({ context, event }) => {
 			if (event.type !== 'socket.unsubscribe') return {};
@@ -153,9 +169,9 @@ export const socketMachine = setup({
 				cursors
 			};
 		}),
-		sendSubscriptionChange: sendTo('connection', ({ event }) => ({
+		sendSubscriptionChange: sendTo('connection', ({ context, event }) => ({
 			type: 'socket.send' as const,
-			frame: subscriptionFrame(event) as ClientFrame
+			frame: subscriptionFrame(event, context.cursors) as ClientFrame
 		})),
 		sendAllSubscriptions: enqueueActions(({ context, enqueue }) => {
 			for (const creatorId of context.subscriptions) {

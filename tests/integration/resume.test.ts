@@ -113,4 +113,38 @@ describe('resume after an outage', () => {
 		expect(result.duplicates).toBe(0);
 		expect(result.view).toMatchObject(result.row as object);
 	});
+
+	it('replays what happened between the page load and the first subscription', async () => {
+		server = await createAppServer();
+		await server.start();
+		const cookie = await signIn({ baseUrl: server.url }, ACCOUNTS.alpha);
+		restoreFetch = useServerFetch({ baseUrl: server.url, cookie });
+		const page = await (
+			await fetch(`${server.url}/api/creators/c1`, { headers: { cookie } })
+		).json();
+		for (let index = 1; index <= 3; index += 1) {
+			await fetch(`${server.url}/api/creators/c1`, {
+				method: 'PATCH',
+				headers: { 'content-type': 'application/json', cookie },
+				body: JSON.stringify({ bio: `after load ${index}` })
+			});
+		}
+
+		tab = openTab({ wsUrl: server.wsUrl, origin: server.url, cookie });
+		tab.root.send({
+			type: 'creator.track',
+			creatorId: 'c1',
+			snapshot: page.creator,
+			eventId: page.eventId
+		});
+		await waitFor(tab.creator('c1'), (snapshot) => snapshot.context.view?.bio === 'after load 3', {
+			timeout: 5_000
+		});
+
+		expect(tab.events.map((event) => event.id)).toEqual([
+			page.eventId + 1,
+			page.eventId + 2,
+			page.eventId + 3
+		]);
+	});
 });

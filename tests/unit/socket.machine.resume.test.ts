@@ -86,6 +86,21 @@ describe('socketMachine resume and liveness', () => {
 		]);
 	});
 
+	it('replays from the page copy’s log position on the first subscription', async () => {
+		const harness = startSocket();
+		harness.actor.send({ type: 'socket.subscribe', creatorId: 'c1', afterEventId: 31 });
+		harness.actor.send({ type: 'socket.connect' });
+		await vi.advanceTimersByTimeAsync(MOCK_CONNECT_MS);
+		harness.actor.send({ type: 'socket.subscribe', creatorId: 'c2', afterEventId: 40 });
+		server.push({ type: 'subscribed', creatorId: 'c1', lastEventId: 35 });
+
+		expect(TrackedWebSocket.created[0].sent).toEqual([
+			{ type: 'subscribe', creatorId: 'c1', afterEventId: 31 },
+			{ type: 'subscribe', creatorId: 'c2', afterEventId: 40 }
+		]);
+		expect(harness.actor.getSnapshot().context.cursors).toEqual({ c1: 31, c2: 40 });
+	});
+
 	it('tells the parent to reload a creator when the server says resync', async () => {
 		const resyncs: string[] = [];
 		const machine = socketMachine.provide({

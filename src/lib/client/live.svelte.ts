@@ -227,8 +227,8 @@ export class LiveSession {
 	}
 
 	/** Starts following a creator: live events, tab sync and the public verbs. */
-	track(id: string, initial: Creator | null = null): void {
-		this.root.send({ type: 'creator.track', creatorId: id, snapshot: initial });
+	track(id: string, initial: Creator | null = null, eventId?: number): void {
+		this.root.send({ type: 'creator.track', creatorId: id, snapshot: initial, eventId });
 	}
 
 	sendToCreator(id: string, event: { type: string; [key: string]: unknown }): void {
@@ -280,11 +280,14 @@ export function getLiveSession(): LiveSession {
  * const list = useLiveCreators(() => data.creators);
  * // {#each list.views as creator (creator.id)} … {/each}
  */
-export function useLiveCreators(source: () => Creator[]) {
+export function useLiveCreators(
+	source: () => Creator[],
+	eventId: () => number | undefined = () => undefined
+) {
 	const session = typeof window === 'undefined' ? null : getLiveSession();
 
 	$effect(() => {
-		for (const creator of source()) session?.track(creator.id, creator);
+		for (const creator of source()) session?.track(creator.id, creator, eventId());
 	});
 
 	return {
@@ -303,11 +306,15 @@ export function useLiveCreators(source: () => Creator[]) {
  * const profile = useLiveCreator(() => data.creator);
  * // profile.view: what to render; profile.live?.updateCreatorLocally({ nickname: 'Beta' })
  */
-export function useLiveCreator(source: () => Creator | null) {
+export function useLiveCreator(
+	source: () => Creator | null,
+	/** The `eventId` the page's copy came with: events after it are replayed, none lost. */
+	eventId: () => number | undefined = () => undefined
+) {
 	const list = useLiveCreators(() => {
 		const creator = source();
 		return creator ? [creator] : [];
-	});
+	}, eventId);
 	const live = $derived.by(() => {
 		const creator = source();
 		return list.session && creator ? list.session.creator(creator.id, creator) : null;

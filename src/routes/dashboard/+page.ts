@@ -10,6 +10,6 @@ export const load: PageLoad = async ({ fetch, parent }) => {
 	const response = await fetch(`/api/creators/${encodeURIComponent(user.creatorId)}`);
 	if (!response.ok) error(response.status, 'Your profile could not be loaded.');
 
-	const { creator } = (await response.json()) as { creator: Creator };
-	return { creator };
+	const { creator, eventId } = (await response.json()) as { creator: Creator; eventId?: number };
+	return { creator, eventId };
 };

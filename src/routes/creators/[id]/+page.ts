@@ -7,6 +7,6 @@ export const load: PageLoad = async ({ fetch, params }) => {
 	if (response.status === 404) error(404, 'This creator could not be found.');
 	if (!response.ok) error(response.status, 'This creator could not be loaded.');
 
-	const { creator } = (await response.json()) as { creator: Creator };
-	return { creator };
+	const { creator, eventId } = (await response.json()) as { creator: Creator; eventId?: number };
+	return { creator, eventId };
 };

@@ -15,6 +15,9 @@ export const load: PageLoad = async ({ fetch, parent }) => {
 	]);
 	if (!creatorResponse.ok) error(creatorResponse.status, 'The demo creator could not be loaded.');
 
-	const { creator } = (await creatorResponse.json()) as { creator: Creator };
-	return { creator, faultsAvailable: faultsResponse.ok };
+	const { creator, eventId } = (await creatorResponse.json()) as {
+		creator: Creator;
+		eventId?: number;
+	};
+	return { creator, eventId, faultsAvailable: faultsResponse.ok };
 };
