@@ -4,12 +4,36 @@
  * field rules of a profile edit. The server and the browser both parse with it.
  */
 import { z } from 'zod';
+import { textProblem, type TextRules } from './profile-text';
 
 /** Largest text frame a socket may send, in bytes; bigger frames close the socket with 1009. */
 export const MAX_FRAME_BYTES = 64 * 1024;
 
+/**
+ * Profile lengths are counted in UTF-16 code units, the unit the form's `maxlength` counts,
+ * so whatever the form lets a person type the server accepts, and nothing longer: an emoji
+ * outside the Basic Multilingual Plane counts as two on both sides. (Zod's own `max` counts
+ * code points, which is why the rules below count for themselves.) The other rules are in
+ * profile-text.ts: no lone surrogates, no control characters (a bio keeps line feeds and
+ * tabs), no bidi overrides or isolates, and a nickname that shows something.
+ */
 export const NICKNAME_MAX = 40;
 export const BIO_MAX = 500;
+
+const NICKNAME_RULES: TextRules = {
+	label: 'Nickname',
+	max: NICKNAME_MAX,
+	multiline: false,
+	required: true
+};
+const BIO_RULES: TextRules = { label: 'Bio', max: BIO_MAX, multiline: true, required: false };
+
+/** A text field that reports the first rule it breaks as its field message. */
+const profileText = (schema: z.ZodString, rules: TextRules) =>
+	schema.superRefine((text, context) => {
+		const problem = textProblem(text, rules);
+		if (problem !== null) context.addIssue({ code: 'custom', message: problem });
+	});
 
 export const creatorId = z.string().regex(/^[a-z0-9_-]{1,64}$/i, 'is not a creator id');
 
@@ -40,16 +64,11 @@ export type Creator = z.infer<typeof creatorSchema>;
 /** The fields a creator may change about their own profile, with the rules people see. */
 export const profilePatchSchema = z
 	.object({
-		nickname: z
-			.string({ error: 'Nickname must be text.' })
-			.trim()
-			.min(1, 'Nickname cannot be empty.')
-			.max(NICKNAME_MAX, `Nickname can be at most ${NICKNAME_MAX} characters.`)
-			.optional(),
-		bio: z
-			.string({ error: 'Bio must be text.' })
-			.max(BIO_MAX, `Bio can be at most ${BIO_MAX} characters.`)
-			.optional()
+		nickname: profileText(
+			z.string({ error: 'Nickname must be text.' }).trim(),
+			NICKNAME_RULES
+		).optional(),
+		bio: profileText(z.string({ error: 'Bio must be text.' }), BIO_RULES).optional()
 	})
 	.strict()
 	.refine((patch) => patch.nickname !== undefined || patch.bio !== undefined, {
@@ -119,7 +138,8 @@ export const ERROR_CODES = [
 	'bad_frame',
 	'unknown_creator',
 	'forbidden',
-	'rate_limited'
+	'rate_limited',
+	'too_many_subscriptions'
 ] as const;
 
 export const serverFrameSchema = z.union([
@@ -135,7 +155,13 @@ export const serverFrameSchema = z.union([
 	/** The server is restarting or overloaded: wait at least this long before reconnecting. */
 	z.object({ type: z.literal('retryAfter'), ms: z.number().int().nonnegative() }),
 	z.object({ type: z.literal('unsubscribed'), creatorId }),
-	z.object({ type: z.literal('error'), code: z.enum(ERROR_CODES), message: z.string() }),
+	/** `creatorId`: the subscription a refused `subscribe` asked for, so it is never lost silently. */
+	z.object({
+		type: z.literal('error'),
+		code: z.enum(ERROR_CODES),
+		message: z.string(),
+		creatorId: creatorId.optional()
+	}),
 	z.object({ type: z.literal('pong') })
 ]);
 export type ServerFrame = z.infer<typeof serverFrameSchema>;

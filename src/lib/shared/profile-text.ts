@@ -1,0 +1,72 @@
+/**
+ * What a nickname or a bio may contain, as pure checks shared by the server's schema and the
+ * browser. Lengths are UTF-16 code units, the unit a form's `maxlength` counts, so the form
+ * and the server agree on every string: an emoji outside the Basic Multilingual Plane counts
+ * as two, in both places.
+ */
+
+/**
+ * Characters that draw nothing: white space, format characters (zero-width space and
+ * joiners, the BOM, soft hyphen, bidi marks), the other default-ignorable code points
+ * (Hangul fillers, variation selectors) and the braille blank, which fonts draw empty.
+ */
+const INVISIBLE = /[\p{White_Space}\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]/gu;
+
+/**
+ * Embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) reorder the text after
+ * them, so a name can show as something it is not. The plain marks (LRM, RLM, ALM) change no
+ * order and stay allowed for right-to-left names.
+ */
+const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/u;
+
+/** C0 controls, DEL and C1 controls. */
+const CONTROL = /[\u0000-\u001F\u007F-\u009F]/u;
+/** The same, less the line feed and tab a multi-line bio may hold. */
+const CONTROL_BUT_LINES = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/u;
+
+export type TextRules = {
+	/** The field's name as people read it in a message, e.g. `Nickname`. */
+	label: string;
+	/** Most UTF-16 code units allowed. */
+	max: number;
+	/** Whether line feeds and tabs are allowed (a bio's paragraphs). */
+	multiline: boolean;
+	/** Whether the text must show at least one visible character. */
+	required: boolean;
+};
+
+/** Whether nothing would show: the text is only white space and invisible characters. */
+export function isBlank(text: string): boolean {
+	return text.replace(INVISIBLE, '') === '';
+}
+
+/**
+ * The first reason this text breaks the rules, as a message for the field, or null when it
+ * is fine. A lone surrogate is refused rather than stored, where it would turn into U+FFFD.
+ *
+ * @example
+ * textProblem('\u200B', { label: 'Nickname', max: 40, multiline: false, required: true });
+ * // 'Nickname cannot be empty or made only of invisible characters.'
+ */
+export function textProblem(text: string, rules: TextRules): string | null {
+	const { label, max, multiline, required } = rules;
+
+	if (!text.isWellFormed()) {
+		return `${label} contains a broken character (a lone surrogate); type it again.`;
+	}
+	if ((multiline ? CONTROL_BUT_LINES : CONTROL).test(text)) {
+		return multiline
+			? `${label} cannot contain control characters other than line breaks and tabs.`
+			: `${label} cannot contain control characters or line breaks.`;
+	}
+	if (BIDI_CONTROL.test(text)) {
+		return `${label} cannot contain text-direction overrides or isolates (U+202A–U+202E, U+2066–U+2069).`;
+	}
+	if (required && isBlank(text)) {
+		return `${label} cannot be empty or made only of invisible characters.`;
+	}
+	if (text.length > max) {
+		return `${label} can be at most ${max} characters (an emoji may count as two).`;
+	}
+	return null;
+}
