@@ -203,13 +203,13 @@ describe('PATCH /api/creators/[id]', () => {
 });
 
 describe('fault switch', () => {
+	const faults = (method: string, cookie?: string, body?: unknown) =>
+		api(server, method, '/api/test/faults', { cookie, body });
+
 	it('makes the next PATCH answer the chosen status and change nothing', async () => {
-		const armed = await api(server, 'POST', '/api/test/faults', { body: { status: 503 } });
+		const armed = await faults('POST', alpha, { status: 503 });
 		expect(armed.status).toBe(200);
-		expect(bodyOf(await api(server, 'GET', '/api/test/faults')).fault).toEqual({
-			status: 503,
-			remaining: 1
-		});
+		expect(bodyOf(await faults('GET', alpha)).fault).toEqual({ status: 503, remaining: 1 });
 
 		const failed = await api(server, 'PATCH', '/api/creators/c1', {
 			cookie: alpha,
@@ -228,25 +228,20 @@ describe('fault switch', () => {
 	});
 
 	it('fails as many saves as its count, and DELETE disarms it', async () => {
-		await api(server, 'POST', '/api/test/faults', { body: { status: 500, count: 3 } });
+		await faults('POST', alpha, { status: 500, count: 3 });
 		const first = await api(server, 'PATCH', '/api/creators/c1', {
 			cookie: alpha,
 			body: { bio: 'x' }
 		});
 
 		expect(first.status).toBe(500);
-		expect(bodyOf(await api(server, 'GET', '/api/test/faults')).fault).toEqual({
-			status: 500,
-			remaining: 2
-		});
-		expect((await api(server, 'DELETE', '/api/test/faults')).status).toBe(204);
-		expect(bodyOf(await api(server, 'GET', '/api/test/faults')).fault).toBeNull();
+		expect(bodyOf(await faults('GET', alpha)).fault).toEqual({ status: 500, remaining: 2 });
+		expect((await faults('DELETE', alpha)).status).toBe(204);
+		expect(bodyOf(await faults('GET', alpha)).fault).toBeNull();
 	});
 
 	it('answers 422 for a status or count out of range', async () => {
-		const response = await api(server, 'POST', '/api/test/faults', {
-			body: { status: 200, count: 11 }
-		});
+		const response = await faults('POST', alpha, { status: 200, count: 11 });
 
 		expect(response.status).toBe(422);
 		expect(Object.keys(bodyOf(response).fieldErrors ?? {}).sort()).toEqual(['count', 'status']);

@@ -381,6 +381,50 @@ describe('HTTP API', () => {
 		expect(chunked.status).toBe(413);
 	});
 
+	it('lets only a signed-in user arm or clear the fault switch, for their own saves', async () => {
+		const guest = await guestCookie(server);
+		const faults = (method: string, cookie?: string) =>
+			api(server, method, '/api/test/faults', {
+				cookie,
+				body: method === 'POST' ? { status: 503 } : undefined
+			});
+
+		expect((await faults('POST')).status).toBe(401);
+		expect((await faults('POST', guest)).status).toBe(401);
+		expect((await faults('POST', alpha)).status).toBe(200);
+		expect((await faults('DELETE', guest)).status).toBe(401);
+		expect(bodyOf(await faults('GET', bravo)).fault ?? null).toBeNull();
+
+		const bravoSave = await api(server, 'PATCH', '/api/creators/c2', {
+			cookie: bravo,
+			body: { bio: 'unaffected' }
+		});
+		expect(bravoSave.status).toBe(200);
+		expect(bodyOf(await faults('GET', alpha)).fault).toEqual({ status: 503, remaining: 1 });
+		expect((await faults('DELETE', alpha)).status).toBe(204);
+	});
+
+	it('spends the fault switch only on a save that passed sign-in and ownership checks', async () => {
+		await api(server, 'POST', '/api/test/faults', { cookie: alpha, body: { status: 503 } });
+		const refused = [
+			await api(server, 'PATCH', '/api/creators/c1', { body: { bio: 'anonymous' } }),
+			await api(server, 'PATCH', '/api/creators/c1', {
+				cookie: await guestCookie(server),
+				body: { bio: 'guest' }
+			}),
+			await api(server, 'PATCH', '/api/creators/c1', { cookie: bravo, body: { bio: 'bravo' } }),
+			await api(server, 'PATCH', '/api/creators/c1', { cookie: alpha, body: { bio: '\u0000' } })
+		];
+		expect(refused.map((response) => response.status)).toEqual([401, 401, 403, 422]);
+
+		const own = await api(server, 'PATCH', '/api/creators/c1', {
+			cookie: alpha,
+			body: { bio: 'faulted' }
+		});
+		expect(own.status).toBe(503);
+		expect(bodyOf(await api(server, 'GET', '/api/test/faults', { cookie: alpha })).fault).toBeNull();
+	});
+
 	it('sends a Content-Security-Policy without unsafe-inline scripts', async () => {
 		for (const path of ['/', '/creators/c1', '/test/creator-data-v2', '/login']) {
 			const response = await fetch(`${server.baseUrl}${path}`);

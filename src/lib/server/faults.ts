@@ -3,37 +3,48 @@ import { faultsEnvEnabled } from './config';
 
 export type Fault = { status: number; remaining: number };
 
-/** On globalThis so every module instance in `vite dev` sees the same switch. */
-const FAULT_KEY = Symbol.for('creatordata.fault');
-type FaultHolder = { [FAULT_KEY]?: Fault | null };
+/**
+ * Armed faults by user id: a fault is armed by a signed-in person for their own saves, so
+ * one person's test can neither fail nor be disarmed by anyone else's requests. On
+ * globalThis so every module instance in `vite dev` sees the same switches.
+ */
+const FAULT_KEY = Symbol.for('creatordata.faults');
+type FaultHolder = { [FAULT_KEY]?: Map<number, Fault> };
+
+function faults(): Map<number, Fault> {
+	const holder = globalThis as FaultHolder;
+	holder[FAULT_KEY] ??= new Map();
+	return holder[FAULT_KEY];
+}
 
 export function faultsEnabled(): boolean {
 	return dev || faultsEnvEnabled();
 }
 
-export function currentFault(): Fault | null {
-	return (globalThis as FaultHolder)[FAULT_KEY] ?? null;
+export function currentFault(userId: number): Fault | null {
+	return faults().get(userId) ?? null;
 }
 
-export function setFault(status: number, count: number): Fault {
+export function setFault(userId: number, status: number, count: number): Fault {
 	const fault = { status, remaining: count };
-	(globalThis as FaultHolder)[FAULT_KEY] = fault;
+	faults().set(userId, fault);
 	return fault;
 }
 
-export function clearFault(): void {
-	(globalThis as FaultHolder)[FAULT_KEY] = null;
+export function clearFault(userId: number): void {
+	faults().delete(userId);
 }
 
 /**
- * Uses up one armed fault, if any, and returns its status. The creator PATCH route calls
- * this first, so a faulted save answers the status and changes nothing.
+ * Uses up one of this user's armed faults, if any, and returns its status. The creator PATCH
+ * route calls this once the save has passed authentication, ownership and validation, so a
+ * request that would be refused anyway never spends it, and a faulted save changes nothing.
  */
-export function takeFault(): number | null {
-	const fault = currentFault();
+export function takeFault(userId: number): number | null {
+	const fault = currentFault(userId);
 	if (!fault || !faultsEnabled()) return null;
 
 	fault.remaining -= 1;
-	if (fault.remaining <= 0) clearFault();
+	if (fault.remaining <= 0) clearFault(userId);
 	return fault.status;
 }

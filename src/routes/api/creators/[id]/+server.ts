@@ -41,10 +41,6 @@ export const GET: RequestHandler = apiRoute(async ({ params, locals }) => {
 });
 
 export const PATCH: RequestHandler = apiRoute(async ({ params, locals, request }) => {
-	const fault = takeFault();
-	if (fault !== null)
-		throw new ApiError(fault, `The server was told to fail this save with ${fault}.`);
-
 	const user = requireUser(locals);
 	await requireOwnedCreator(await getDb(), params.id, user);
 
@@ -52,6 +48,12 @@ export const PATCH: RequestHandler = apiRoute(async ({ params, locals, request }
 	const { editId, baseVersion } = validate(writeFieldsSchema, body);
 	const { editId: _editId, baseVersion: _base, ...fields } = body as Record<string, unknown>;
 	const patch = validate(profilePatchSchema, fields);
+
+	// Only a save that would otherwise go through spends the user's armed fault.
+	const fault = takeFault(user.id);
+	if (fault !== null) {
+		throw new ApiError(fault, `The server was told to fail this save with ${fault}.`);
+	}
 
 	const answer = await updateProfile(params.id, user, {
 		patch,

@@ -1,7 +1,7 @@
 import { json } from '@sveltejs/kit';
 import { z } from 'zod';
 import { clearFault, currentFault, faultsEnabled, setFault } from '$lib/server/faults';
-import { ApiError, apiRoute, readJson, validate } from '$lib/server/http';
+import { ApiError, apiRoute, readJson, requireUser, validate } from '$lib/server/http';
 import type { RequestHandler } from './$types';
 
 const faultSchema = z
@@ -25,19 +25,25 @@ function requireEnabled(): void {
 	if (!faultsEnabled()) throw new ApiError(404, 'Not found.');
 }
 
-export const GET: RequestHandler = apiRoute(async () => {
+/**
+ * Anyone may ask whether the switch exists (the test page shows it only then); a visitor who
+ * is not signed in has no fault of their own to see.
+ */
+export const GET: RequestHandler = apiRoute(async ({ locals }) => {
 	requireEnabled();
-	return json({ fault: currentFault() });
+	return json({ fault: locals.user ? currentFault(locals.user.id) : null });
 });
 
-export const POST: RequestHandler = apiRoute(async ({ request }) => {
+/** Arms the signed-in user's own switch: it fails only their next saves. */
+export const POST: RequestHandler = apiRoute(async ({ locals, request }) => {
 	requireEnabled();
+	const user = requireUser(locals);
 	const { status, count } = validate(faultSchema, await readJson(request));
-	return json({ fault: setFault(status, count) });
+	return json({ fault: setFault(user.id, status, count) });
 });
 
-export const DELETE: RequestHandler = apiRoute(async () => {
+export const DELETE: RequestHandler = apiRoute(async ({ locals }) => {
 	requireEnabled();
-	clearFault();
+	clearFault(requireUser(locals).id);
 	return new Response(null, { status: 204 });
 });
