@@ -35,7 +35,8 @@ export default defineConfig({
 		url: `http://localhost:${PORT}/api/creators`,
 		reuseExistingServer: false,
 		timeout: 60_000,
-		// Limits stay on but high: the suite signs in and saves far faster than a person.
+		// Limits stay on but high: the suite signs in and saves far faster than a person, and
+		// every page it opens comes from one address.
 		env: {
 			PORT: String(PORT),
 			// adapter-node assumes https unless told the public origin; writes are checked against it.
@@ -43,7 +44,8 @@ export default defineConfig({
 			CREATORDATA_FAULTS: '1',
 			RATE_LIMIT_SIGN_IN: '10000/60',
 			RATE_LIMIT_WRITES: '100000/60',
-			RATE_LIMIT_GUEST_SESSIONS: '100000/60'
+			RATE_LIMIT_GUEST_SESSIONS: '100000/60',
+			WS_MAX_SOCKETS_PER_ADDRESS: '100000'
 		}
 	}
 });

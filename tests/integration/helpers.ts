@@ -2,6 +2,7 @@
  * Gives integration tests a fresh built server (see ../support/app-server.ts) and small
  * HTTP and WebSocket clients for it. Run `npm run build` first.
  */
+import Database from 'better-sqlite3';
 import { WebSocket } from 'ws';
 import type { EventFrame, EventName, ServerFrame } from '../../src/lib/shared/protocol';
 import { createAppServer } from '../support/app-server';
@@ -17,6 +18,9 @@ export const ACCOUNTS = {
 export type TestServer = {
 	baseUrl: string;
 	wsUrl: string;
+	databasePath: string;
+	/** Everything the server logged so far (pino JSON lines, warnings and up). */
+	output(): string;
 	stop(): Promise<void>;
 };
 
@@ -25,7 +29,42 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
 	const server = await createAppServer({ env });
 	await server.start();
 
-	return { baseUrl: server.url, wsUrl: server.wsUrl, stop: () => server.dispose() };
+	return {
+		baseUrl: server.url,
+		wsUrl: server.wsUrl,
+		databasePath: server.databasePath,
+		output: () => server.output(),
+		stop: () => server.dispose()
+	};
+}
+
+/**
+ * Adds creators (each with an owner account nobody can sign in to) straight into a running
+ * server's database, for pages that follow more creators than the seed has. The server reads
+ * them on the next request; WAL lets both processes share the file.
+ */
+export function addCreators(server: TestServer, count: number, prefix = 'extra'): string[] {
+	const db = new Database(server.databasePath);
+	db.pragma('busy_timeout = 5000');
+	const now = new Date().toISOString();
+	const ids = Array.from({ length: count }, (_, index) => `${prefix}-${index + 1}`);
+
+	const addUser = db.prepare(
+		'INSERT INTO users (email, password_hash, display_name, created_at) VALUES (?, ?, ?, ?)'
+	);
+	const addCreator = db.prepare(
+		`INSERT INTO creators (id, user_id, nickname, bio, avatar_url, subscriber_count,
+			earnings_cents, subscription_price_cents, updated_at)
+		VALUES (?, ?, ?, '', '', 0, 0, 100, ?)`
+	);
+	db.transaction(() => {
+		for (const id of ids) {
+			const user = addUser.run(`${id}@creatordata.test`, 'no-sign-in', `Owner of ${id}`, now);
+			addCreator.run(id, user.lastInsertRowid, id, now);
+		}
+	})();
+	db.close();
+	return ids;
 }
 
 export type ApiResponse = { status: number; body: unknown; headers: Headers };

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
 	ACCOUNTS,
+	addCreators,
 	api,
 	guestCookie,
 	isEvent,
@@ -132,14 +133,33 @@ describe('WebSocket', () => {
 		client.close();
 	});
 
-	it('throttles a socket that floods, then closes it with 1008', async () => {
+	it('throttles a socket that floods past its burst, then closes it with 1008', async () => {
 		const client = await SocketClient.open(server, fan1);
-		for (let i = 0; i < 100; i++) client.send({ type: 'ping' });
+		for (let i = 0; i < 1000; i++) client.send({ type: 'ping' });
 
 		expect(await client.closed()).toBe(1008);
 		const pongs = client.frames.filter((frame) => frame.type === 'pong').length;
-		expect(pongs).toBeLessThanOrEqual(30);
+		// At most the default burst of 250, plus what 30 a second refill while the flood arrives.
+		expect(pongs).toBeLessThan(300);
 		expect(client.frames).toContainEqual(expect.objectContaining({ code: 'rate_limited' }));
+	});
+
+	it('lets a page subscribe to 80 creators at once and hears events for the 80th', async () => {
+		const ids = addCreators(server, 80, 'followed');
+		const client = await SocketClient.open(server, fan1);
+		for (const id of ids) client.send({ type: 'subscribe', creatorId: id });
+
+		for (const id of ids) {
+			await client.next((frame) => frame.type === 'subscribed' && frame.creatorId === id);
+		}
+		const last = ids.at(-1)!;
+		expect(
+			(await api(server, 'POST', `/api/creators/${last}/subscriptions`, { cookie: fan1 })).status
+		).toBe(201);
+		await client.next(isEvent('new_subscription', last));
+		expect(client.frames.filter((frame) => frame.type === 'error')).toEqual([]);
+		expect(client.closeCode).toBeNull();
+		client.close();
 	});
 
 	it('survives every malformed frame: each closes only its own socket', async () => {
@@ -422,7 +442,75 @@ describe('HTTP API', () => {
 			body: { bio: 'faulted' }
 		});
 		expect(own.status).toBe(503);
-		expect(bodyOf(await api(server, 'GET', '/api/test/faults', { cookie: alpha })).fault).toBeNull();
+		expect(
+			bodyOf(await api(server, 'GET', '/api/test/faults', { cookie: alpha })).fault
+		).toBeNull();
+	});
+
+	/** Saves alpha's profile with a raw JSON body; answers the status and the field messages. */
+	async function saveProfile(json: string) {
+		const response = await api(server, 'PATCH', '/api/creators/c1', { cookie: alpha, body: json });
+		return { status: response.status, fieldErrors: bodyOf(response).fieldErrors ?? {} };
+	}
+
+	it('refuses a nickname that is empty once invisible characters are removed', async () => {
+		const before = await creator('c1', alpha);
+		for (const nickname of ['\u200B\u200B\u200B', ' \uFEFF\u2060 ', '\u3164', '\u00AD\u200D']) {
+			const { status, fieldErrors } = await saveProfile(JSON.stringify({ nickname }));
+			expect({ nickname, status }).toEqual({ nickname, status: 422 });
+			expect(fieldErrors.nickname).toMatch(/empty or made only of invisible characters/);
+		}
+		expect(await creator('c1', alpha)).toEqual(before);
+	});
+
+	it('refuses bidi overrides and isolates in a nickname or bio', async () => {
+		for (const field of ['nickname', 'bio']) {
+			for (const control of ['\u202E', '\u202D', '\u2066', '\u2067', '\u2068']) {
+				const { status, fieldErrors } = await saveProfile(
+					JSON.stringify({ [field]: `evil${control}txt.exe` })
+				);
+				expect({ field, status }).toEqual({ field, status: 422 });
+				expect(fieldErrors[field]).toMatch(/text-direction/);
+			}
+		}
+	});
+
+	it('refuses control characters, keeping line breaks and tabs in a bio only', async () => {
+		for (const control of ['\u0000', '\u0008', '\u001B', '\u007F', '\u0085']) {
+			for (const field of ['nickname', 'bio']) {
+				const { status, fieldErrors } = await saveProfile(
+					JSON.stringify({ [field]: `a${control}b` })
+				);
+				expect({ field, control, status }).toEqual({ field, control, status: 422 });
+				expect(fieldErrors[field]).toMatch(/control characters/);
+			}
+		}
+		expect((await saveProfile(JSON.stringify({ nickname: 'a\nb' }))).status).toBe(422);
+		expect((await saveProfile(JSON.stringify({ bio: 'first\n\tsecond' }))).status).toBe(200);
+		expect((await creator('c1', alpha)).bio).toBe('first\n\tsecond');
+	});
+
+	it('counts profile lengths in UTF-16 units, as the form’s maxlength does', async () => {
+		const emoji = '\u{1F600}';
+		const tooLong = await saveProfile(JSON.stringify({ nickname: emoji.repeat(40) }));
+		const fits = await saveProfile(JSON.stringify({ nickname: emoji.repeat(20) }));
+
+		expect(tooLong.status).toBe(422);
+		expect(tooLong.fieldErrors.nickname).toMatch(/at most 40/);
+		expect(fits.status).toBe(200);
+		expect((await creator('c1', alpha)).nickname).toBe(emoji.repeat(20));
+		expect((await saveProfile(JSON.stringify({ nickname: 'Alpha' }))).status).toBe(200);
+	});
+
+	it('refuses a lone surrogate instead of storing U+FFFD', async () => {
+		const before = await creator('c1', alpha);
+		// JSON.stringify would escape it the same way; written out to show what goes on the wire.
+		for (const json of ['{"nickname":"a\\ud800b"}', '{"bio":"\\udc00"}']) {
+			const { status, fieldErrors } = await saveProfile(json);
+			expect({ json, status }).toEqual({ json, status: 422 });
+			expect(Object.values(fieldErrors).join()).toMatch(/lone surrogate/);
+		}
+		expect(await creator('c1', alpha)).toEqual(before);
 	});
 
 	it('sends a Content-Security-Policy without unsafe-inline scripts', async () => {
@@ -504,6 +592,89 @@ describe('limits', () => {
 		await open[0].closed();
 		await new Promise((wait) => setTimeout(wait, 50));
 		expect((await upgrade(tight.baseUrl, { cookie })).status).toBe(101);
+		for (const socket of open) socket.close();
+	});
+});
+
+describe('socket frame limits', () => {
+	let strict: TestServer;
+
+	beforeAll(async () => {
+		strict = await startServer({
+			WS_MAX_FRAMES_PER_SECOND: '2',
+			WS_FRAME_BURST: '12',
+			WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '2'
+		});
+	});
+
+	afterAll(() => strict?.stop());
+
+	it('refuses a subscription past the per-socket cap with a too_many_subscriptions error', async () => {
+		const client = await SocketClient.open(strict);
+		await client.subscribe('c1');
+		await client.subscribe('c2');
+		client.send({ type: 'subscribe', creatorId: 'c3' });
+
+		const refused = await client.next((frame) => frame.type === 'error');
+		expect(refused).toMatchObject({ code: 'too_many_subscriptions', creatorId: 'c3' });
+		expect(refused.type === 'error' && refused.message).toMatch(/at most 2 creators/);
+
+		client.send({ type: 'unsubscribe', creatorId: 'c1' });
+		await client.subscribe('c3');
+		client.close();
+	});
+
+	it('names each subscribe refused for the rate in its own error', async () => {
+		const client = await SocketClient.open(strict);
+		for (let i = 0; i < 12; i++) client.send({ type: 'ping' });
+		client.send({ type: 'subscribe', creatorId: 'c1' });
+		client.send({ type: 'subscribe', creatorId: 'c2' });
+
+		for (const creatorId of ['c1', 'c2']) {
+			const refused = await client.next(
+				(frame) => frame.type === 'error' && frame.creatorId === creatorId
+			);
+			expect(refused).toMatchObject({ code: 'rate_limited' });
+		}
+		expect(client.frames.filter((frame) => frame.type === 'subscribed')).toEqual([]);
+		client.close();
+	});
+
+	it('logs one warning for a flooding socket, not one per frame', async () => {
+		const floods = () => strict.output().split('closing a socket that floods').length - 1;
+		const before = floods();
+		const client = await SocketClient.open(strict);
+		for (let i = 0; i < 1000; i++) client.send({ type: 'ping' });
+
+		expect(await client.closed()).toBe(1008);
+		await new Promise((wait) => setTimeout(wait, 200));
+		expect(floods() - before).toBe(1);
+	});
+});
+
+describe('sockets per address', () => {
+	let shared: TestServer;
+
+	beforeAll(async () => {
+		shared = await startServer({ WS_MAX_SOCKETS_PER_USER: '3', WS_MAX_SOCKETS_PER_ADDRESS: '4' });
+	});
+
+	afterAll(() => shared?.stop());
+
+	it('caps the open sockets of one address, whatever sessions they carry', async () => {
+		const [first, second] = [await guestCookie(shared), await guestCookie(shared)];
+		const open = [];
+		for (let i = 0; i < 3; i++) open.push(await SocketClient.open(shared, first));
+		open.push(await SocketClient.open(shared, second));
+
+		expect((await upgrade(shared.baseUrl, { cookie: await guestCookie(shared) })).status).toBe(429);
+		const signedIn = await signIn(shared, ACCOUNTS.fan1);
+		expect((await upgrade(shared.baseUrl, { cookie: signedIn })).status).toBe(429);
+
+		open[0].close();
+		await open[0].closed();
+		await new Promise((wait) => setTimeout(wait, 50));
+		expect((await upgrade(shared.baseUrl, { cookie: await guestCookie(shared) })).status).toBe(101);
 		for (const socket of open) socket.close();
 	});
 });

@@ -13,13 +13,14 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /**
- * Test suites sign in and write far faster than a person; rate limits stay on, just high.
- * Tests of the limits themselves pass their own values in `env`.
+ * Test suites sign in and write far faster than a person, and open every socket from
+ * 127.0.0.1; limits stay on, just high. Tests of the limits pass their own values in `env`.
  */
 export const GENEROUS_LIMITS = {
 	RATE_LIMIT_SIGN_IN: '10000/60',
 	RATE_LIMIT_WRITES: '100000/60',
-	RATE_LIMIT_GUEST_SESSIONS: '100000/60'
+	RATE_LIMIT_GUEST_SESSIONS: '100000/60',
+	WS_MAX_SOCKETS_PER_ADDRESS: '100000'
 };
 
 export interface AppServer {

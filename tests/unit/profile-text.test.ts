@@ -9,9 +9,10 @@ describe('profile text rules', () => {
 	it('treats text made only of white space and invisible characters as blank', () => {
 		const invisible = ['\u200B', '\u200C\u200D', '\uFEFF', '\u00AD', '\u2060', '\u3164', '\u2800'];
 
-		for (const text of invisible) expect({ text, blank: isBlank(` ${text} `) }).toMatchObject({
-			blank: true
-		});
+		for (const text of invisible)
+			expect({ text, blank: isBlank(` ${text} `) }).toMatchObject({
+				blank: true
+			});
 		expect(isBlank('a\u200B')).toBe(false);
 	});
 

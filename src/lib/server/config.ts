@@ -63,12 +63,49 @@ export function sessionMaxAgeSeconds(): number {
 	return positiveInteger('SESSION_MAX_AGE_SECONDS', 30 * 24 * 60 * 60);
 }
 
-/** Frames a socket may send per second before it is throttled (`WS_MAX_FRAMES_PER_SECOND`). */
+/** Frames a socket may send per second, steadily (`WS_MAX_FRAMES_PER_SECOND`, default 30). */
 export function socketFramesPerSecond(): number {
 	return positiveInteger('WS_MAX_FRAMES_PER_SECOND', 30);
+}
+
+/** Frames beyond the subscriptions a page may send in its first burst: pings, a resume. */
+const FRAME_BURST_HEADROOM = 10;
+
+/**
+ * Frames a socket may send at once before the steady rate applies (`WS_FRAME_BURST`, default
+ * 250). A page subscribes to every creator it shows the moment its socket opens, and again on
+ * every reconnect, so the burst is never below the subscription cap plus a little headroom.
+ */
+export function socketFrameBurst(): number {
+	return Math.max(
+		positiveInteger('WS_FRAME_BURST', 250),
+		socketSubscriptionsCap() + FRAME_BURST_HEADROOM
+	);
+}
+
+/** Creators one socket may follow at once (`WS_MAX_SUBSCRIPTIONS_PER_SOCKET`, default 200). */
+export function socketSubscriptionsCap(): number {
+	return positiveInteger('WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 200);
 }
 
 /** Sockets one user (or one guest session) may hold open at once (`WS_MAX_SOCKETS_PER_USER`). */
 export function socketsPerUser(): number {
 	return positiveInteger('WS_MAX_SOCKETS_PER_USER', 20);
+}
+
+/**
+ * Sockets one client address may hold open at once, whatever sessions they carry
+ * (`WS_MAX_SOCKETS_PER_ADDRESS`, default 60), so minting guest sessions cannot multiply them.
+ */
+export function socketsPerAddress(): number {
+	return positiveInteger('WS_MAX_SOCKETS_PER_ADDRESS', 60);
+}
+
+/**
+ * How to find a request's client address behind a proxy: adapter-node's `ADDRESS_HEADER`
+ * (e.g. `x-forwarded-for`) and `XFF_DEPTH`, read the same way for WebSocket upgrades.
+ */
+export function addressHeader(): { name: string; xffDepth: number } | null {
+	const name = (process.env.ADDRESS_HEADER ?? '').trim().toLowerCase();
+	return name ? { name, xffDepth: positiveInteger('XFF_DEPTH', 1) } : null;
 }

@@ -2,6 +2,7 @@ import { WebSocket } from 'ws';
 import { PRIVATE_EVENTS, type EventFrame, type ServerFrame } from '$lib/shared/protocol';
 import type { SessionUser } from '../auth';
 import { logger } from '../logger';
+import type { FrameBudget } from './frame-budget';
 
 /** One connected socket and what the hub knows about it. */
 export type Client = {
@@ -11,12 +12,17 @@ export type Client = {
 	sessionId: string;
 	/** Whom the socket counts against for the per-user socket cap. */
 	ownerKey: string;
+	/** The client address, for the per-address socket cap. */
+	address: string;
 	sessionExpiresAt: number | null;
 	creators: Set<string>;
 	alive: boolean;
-	/** Frames received in the current one-second window, for the rate limit. */
-	windowStart: number;
-	windowCount: number;
+	/** What this socket may still send before it is throttled. */
+	budget: FrameBudget;
+	/** Set while frames are being refused, so one `rate_limited` error covers a run of them. */
+	throttled: boolean;
+	/** Set once the socket is closed for flooding; later frames are dropped without a word. */
+	flooding: boolean;
 	/** Frames are handled one after another, so a subscribe is done before the next frame starts. */
 	queue: Promise<void>;
 	/** While missed events are replayed, live ones wait here so nothing overtakes the replay. */

@@ -14,12 +14,20 @@ import {
 	type ClientFrame
 } from '$lib/shared/protocol';
 import { findSession, SESSION_COOKIE, type Session } from '../auth';
-import { socketFramesPerSecond, socketsPerUser } from '../config';
+import {
+	socketFrameBurst,
+	socketFramesPerSecond,
+	socketsPerAddress,
+	socketsPerUser,
+	socketSubscriptionsCap
+} from '../config';
 import { creatorExists } from '../creators';
 import { getDb } from '../db';
 import { getEventBus, headEventId, resumeFrom } from '../events';
 import { logger } from '../logger';
+import { upgradeAddress } from '../security/client-address';
 import { originAllowed } from '../security/origin';
+import { FrameBudget } from './frame-budget';
 import { Hub, send, type Client } from './hub';
 
 /** How often sockets are pinged; one that has not answered the previous ping is dropped. */
@@ -30,12 +38,6 @@ function heartbeatMs(): number {
 }
 /** How long a client should wait before reconnecting after this server closes for a restart. */
 const RESTART_RETRY_MS = 1_000;
-/**
- * A socket over its frame rate is throttled: later frames that second are ignored, with one
- * `rate_limited` error. One that keeps sending to this many times the rate is flooding and
- * is closed with 1008.
- */
-const FLOOD_FACTOR = 2;
 /** Longest delay setTimeout accepts; a session further out is checked again at that point. */
 const MAX_TIMER_MS = 2_147_483_647;
 /** Events replayed per `resume`; a client further behind resumes again from the last one. */
@@ -116,8 +118,9 @@ function ownerKey(user: Session['user'], sessionId: string): string {
  * Takes over an HTTP upgrade for `/ws`. Browsers send cookies with cross-site WebSocket
  * handshakes, so a foreign Origin is refused (403) before anything else (see
  * security/origin.ts for the rule when Origin is missing). Every socket needs a live
- * session, a guest's included: without one the answer is 401, and a user (or guest) who
- * already holds the most sockets allowed gets 429.
+ * session, a guest's included: without one the answer is 401. A user (or guest) who already
+ * holds the most sockets allowed gets 429, and so does an address that does, whatever
+ * sessions its sockets carry: guest sessions are cheap to mint, addresses are not.
  *
  * @example
  * httpServer.on('upgrade', (request, socket, head) => handleUpgrade(request, socket, head));
@@ -147,12 +150,19 @@ export function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Bu
 			if (socket.destroyed) return;
 
 			const key = ownerKey(session.user, session.id);
-			let open = 0;
-			for (const client of realtime.hub.clients) if (client.ownerKey === key) open += 1;
-			if (open >= socketsPerUser()) return refuse(socket, 429, 'Too Many Requests');
+			const address = upgradeAddress(request);
+			let ownerOpen = 0;
+			let addressOpen = 0;
+			for (const client of realtime.hub.clients) {
+				if (client.ownerKey === key) ownerOpen += 1;
+				if (client.address === address) addressOpen += 1;
+			}
+			if (ownerOpen >= socketsPerUser() || addressOpen >= socketsPerAddress()) {
+				return refuse(socket, 429, 'Too Many Requests');
+			}
 
 			realtime.wss.handleUpgrade(request, socket, head, (ws) =>
-				onConnection(realtime.hub, ws, session)
+				onConnection(realtime.hub, ws, session, address)
 			);
 		},
 		(error: unknown) => {
@@ -162,17 +172,22 @@ export function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Bu
 	);
 }
 
-function onConnection(hub: Hub, socket: WebSocket, session: Session): void {
+function onConnection(hub: Hub, socket: WebSocket, session: Session, address: string): void {
 	const client: Client = {
 		socket,
 		user: session.user,
 		sessionId: session.id,
 		ownerKey: ownerKey(session.user, session.id),
+		address,
 		sessionExpiresAt: session.expiresAt.getTime(),
 		creators: new Set(),
 		alive: true,
-		windowStart: 0,
-		windowCount: 0,
+		budget: new FrameBudget(
+			{ perSecond: socketFramesPerSecond(), burst: socketFrameBurst() },
+			Date.now()
+		),
+		throttled: false,
+		flooding: false,
 		queue: Promise.resolve(),
 		held: null
 	};
@@ -204,9 +219,15 @@ function onConnection(hub: Hub, socket: WebSocket, session: Session): void {
 			socket.close(1003, 'Only JSON text frames are accepted.');
 			return;
 		}
-		if (rateLimited(client)) return;
+		if (client.flooding) return;
+
+		const verdict = client.budget.take(Date.now());
+		if (verdict === 'flood') return closeFlooding(client);
 
 		const parsed = parseFrame(clientFrameSchema, textOf(data));
+		if (verdict === 'throttle') return refuseThrottled(client, parsed.ok ? parsed.frame : null);
+		client.throttled = false;
+
 		if (!parsed.ok) {
 			send(client, { type: 'error', code: parsed.code, message: parsed.message });
 			return;
@@ -247,29 +268,29 @@ function closeWhenSessionExpires(client: Client): { timer?: NodeJS.Timeout } {
 	return handle;
 }
 
-/** True when this frame is over the rate and must be ignored; a flood closes the socket. */
-function rateLimited(client: Client): boolean {
-	const limit = socketFramesPerSecond();
-	const now = Date.now();
-	if (now - client.windowStart >= 1000) {
-		client.windowStart = now;
-		client.windowCount = 0;
+/**
+ * Answers a frame refused for the rate. A refused subscribe is named in its own error, so the
+ * client can tell which creator it does not follow; other frames in a run of refusals share
+ * one error.
+ */
+function refuseThrottled(client: Client, frame: ClientFrame | null): void {
+	const message = `At most ${socketFramesPerSecond()} messages a second after a burst of ${socketFrameBurst()}; this one was ignored.`;
+	if (frame?.type === 'subscribe') {
+		send(client, { type: 'error', code: 'rate_limited', message, creatorId: frame.creatorId });
+	} else if (!client.throttled) {
+		send(client, { type: 'error', code: 'rate_limited', message });
 	}
+	client.throttled = true;
+}
 
-	client.windowCount += 1;
-	if (client.windowCount <= limit) return false;
-
-	if (client.windowCount === limit + 1) {
-		send(client, {
-			type: 'error',
-			code: 'rate_limited',
-			message: `At most ${limit} messages a second; later ones were ignored.`
-		});
-	} else if (client.windowCount > limit * FLOOD_FACTOR) {
-		logger.warn({ user: client.user?.id ?? null }, 'closing a socket that floods');
-		client.socket.close(1008, 'Too many messages.');
-	}
-	return true;
+/** Closes a flooding socket once, with one warning, however many frames it has in flight. */
+function closeFlooding(client: Client): void {
+	client.flooding = true;
+	logger.warn(
+		{ user: client.user?.id ?? null, address: client.address },
+		'closing a socket that floods'
+	);
+	client.socket.close(1008, 'Too many messages.');
 }
 
 async function handleFrame(hub: Hub, client: Client, frame: ClientFrame): Promise<void> {
@@ -279,6 +300,18 @@ async function handleFrame(hub: Hub, client: Client, frame: ClientFrame): Promis
 			return;
 
 		case 'subscribe':
+			if (
+				!client.creators.has(frame.creatorId) &&
+				client.creators.size >= socketSubscriptionsCap()
+			) {
+				send(client, {
+					type: 'error',
+					code: 'too_many_subscriptions',
+					message: `A socket can follow at most ${socketSubscriptionsCap()} creators; unsubscribe from one first.`,
+					creatorId: frame.creatorId
+				});
+				return;
+			}
 			if (!(await creatorExists(frame.creatorId))) {
 				send(client, {
 					type: 'error',
