@@ -19,10 +19,10 @@ const INVISIBLE = /[\p{White_Space}\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]
  */
 const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/u;
 
-/** C0 controls, DEL and C1 controls. */
-const CONTROL = /[\u0000-\u001F\u007F-\u009F]/u;
+/** C0 controls, DEL and C1 controls (U+0000–U+001F, U+007F–U+009F). */
+const CONTROL = /\p{Cc}/u;
 /** The same, less the line feed and tab a multi-line bio may hold. */
-const CONTROL_BUT_LINES = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/u;
+const CONTROL_BUT_LINES = /[^\P{Cc}\t\n]/u;
 
 export type TextRules = {
 	/** The field's name as people read it in a message, e.g. `Nickname`. */
