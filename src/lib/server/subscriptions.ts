@@ -1,10 +1,23 @@
+import type { Kysely } from 'kysely';
 import type { Creator } from '$lib/shared/protocol';
 import type { SessionUser } from './auth';
 import { activeFlashSales, findCreator, isOwner } from './creators';
 import { getDb, isUniqueViolation, writeTransaction } from './db';
+import type { Database } from './db/schema';
 import { appendEvent, flushEvents } from './events';
 import { keyedWrite } from './idempotency';
 import { ApiError } from './http';
+
+/** The fan's subscription to a creator that is not cancelled, if there is one. */
+function activeSubscription(db: Kysely<Database>, creatorId: string, fan: SessionUser) {
+	return db
+		.selectFrom('subscriptions')
+		.select('id')
+		.where('creator_id', '=', creatorId)
+		.where('fan_user_id', '=', fan.id)
+		.where('cancelled_at', 'is', null)
+		.executeTakeFirst();
+}
 
 export type Subscription = {
 	id: number;
@@ -37,13 +50,7 @@ export async function subscribe(
 			if (!creator) throw new ApiError(404, 'There is no creator with this id.');
 			if (isOwner(fan, creatorId)) throw new ApiError(403, 'You cannot subscribe to yourself.');
 
-			const existing = await trx
-				.selectFrom('subscriptions')
-				.select('id')
-				.where('creator_id', '=', creatorId)
-				.where('fan_user_id', '=', fan.id)
-				.where('cancelled_at', 'is', null)
-				.executeTakeFirst();
+			const existing = await activeSubscription(trx, creatorId, fan);
 			if (existing) throw new ApiError(409, 'You are already subscribed to this creator.');
 
 			const [sale] = await activeFlashSales(trx, [creatorId]);
@@ -103,13 +110,7 @@ export async function subscribe(
 /** Ends `fan`'s active subscription to a creator and announces the new count. */
 export async function unsubscribe(creatorId: string, fan: SessionUser): Promise<Creator> {
 	const result = await writeTransaction(async (trx) => {
-		const active = await trx
-			.selectFrom('subscriptions')
-			.select('id')
-			.where('creator_id', '=', creatorId)
-			.where('fan_user_id', '=', fan.id)
-			.where('cancelled_at', 'is', null)
-			.executeTakeFirst();
+		const active = await activeSubscription(trx, creatorId, fan);
 		if (!active) throw new ApiError(404, 'You have no active subscription to this creator.');
 
 		await trx
@@ -137,13 +138,5 @@ export async function unsubscribe(creatorId: string, fan: SessionUser): Promise<
 
 /** Whether `fan` currently follows the creator, for pages that show a subscribe button. */
 export async function isSubscribed(creatorId: string, fan: SessionUser): Promise<boolean> {
-	const db = await getDb();
-	const row = await db
-		.selectFrom('subscriptions')
-		.select('id')
-		.where('creator_id', '=', creatorId)
-		.where('fan_user_id', '=', fan.id)
-		.where('cancelled_at', 'is', null)
-		.executeTakeFirst();
-	return row !== undefined;
+	return (await activeSubscription(await getDb(), creatorId, fan)) !== undefined;
 }
