@@ -39,6 +39,7 @@ type Body = {
 	fieldErrors?: Record<string, string>;
 	creator?: CreatorBody;
 	user?: unknown;
+	fault?: { status: number; remaining: number } | null;
 };
 type CreatorBody = { nickname: string; bio: string; version: number; earningsCents?: number };
 
