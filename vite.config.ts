@@ -50,6 +50,17 @@ export default defineConfig({
 					hookTimeout: 60_000,
 					fileParallelism: false
 				}
+			},
+			{
+				extends: true,
+				test: {
+					// Speed and memory targets, as ratios measured in one run: `npm run bench`.
+					name: 'bench',
+					include: ['tests/bench/**/*.bench.ts'],
+					environment: 'node',
+					testTimeout: 120_000,
+					fileParallelism: false
+				}
 			}
 		]
 	}
