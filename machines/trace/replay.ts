@@ -1,10 +1,14 @@
 /**
- * Replays a trace against fresh machines: the adapters (HTTP, WebSocket, tab channel) are
- * replaced by stand-ins that answer with the recorded outcomes, timers by a clock that fires
- * when the trace says a timer fired, and every recorded input is given again in order. The
- * replayed steps are recorded the same way and compared with the trace, step by step.
+ * Replays a trace against fresh machines: every adapter (HTTP, WebSocket, tab channel,
+ * heartbeat, connectivity, event-log poll) is replaced by a stand-in that answers with the
+ * recorded outcomes, timers by a clock that fires when the trace says a timer fired, and
+ * every recorded input is given again in order. The replayed steps are recorded the same way
+ * and compared with the trace, step by step.
  */
-import { createActor, fromCallback, fromPromise, type AnyActorRef } from 'xstate';
+import { createActor, fromCallback, fromPromise, type AnyActorRef, type EventObject } from 'xstate';
+import type { ConnectivityEvent } from '../adapters/connectivity';
+import type { PollInput, PollResult } from '../adapters/event-poll';
+import type { HeartbeatEvent, HeartbeatInput } from '../adapters/heartbeat';
 import type { HttpRequest, HttpResponse } from '../adapters/http';
 import type { ChannelCommand, ChannelEvent } from '../adapters/tab-channel';
 import type { ConnectionCommand, ConnectionEvent } from '../adapters/websocket';
@@ -31,7 +35,7 @@ export interface ReplayResult {
 }
 
 interface PendingAnswer {
-	resolve(response: HttpResponse): void;
+	resolve(output: unknown): void;
 	reject(error: Error): void;
 }
 
@@ -66,32 +70,46 @@ class ReplayClock {
 	}
 }
 
-/** The stand-ins for every adapter, keyed by the actor path they run at. */
+/**
+ * The stand-ins for every adapter, keyed by the actor path they run at. A promise adapter
+ * (HTTP, the event-log poll) waits for its recorded answer; a callback adapter (WebSocket,
+ * tab channel, heartbeat, connectivity) reports what the trace says it reported, when it says.
+ */
 function standIns() {
 	const answers = new Map<string, PendingAnswer>();
 	const reporters = new Map<string, (event: { type: string }) => void>();
 
-	const performRequest = fromPromise<HttpResponse, HttpRequest>(
-		({ self }) =>
-			new Promise((resolve, reject) => answers.set(actorPath(self), { resolve, reject }))
-	);
-	const connection = fromCallback<ConnectionCommand, { url: string }, ConnectionEvent>(
-		({ self, sendBack }) => {
+	const answered = <Output, Input>() =>
+		fromPromise<Output, Input>(
+			({ self }) =>
+				new Promise((resolve, reject) =>
+					answers.set(actorPath(self), { resolve: resolve as (output: unknown) => void, reject })
+				)
+		);
+	const reporting = <Command extends EventObject, Input, Emitted extends EventObject>() =>
+		fromCallback<Command, Input, Emitted>(({ self, sendBack }) => {
 			reporters.set(actorPath(self), sendBack as (event: { type: string }) => void);
-		}
-	);
-	const channel = fromCallback<ChannelCommand, { tabId: string }, ChannelEvent>(
-		({ self, sendBack }) => {
-			reporters.set(actorPath(self), sendBack as (event: { type: string }) => void);
-		}
-	);
+		});
 
 	const machine = rootMachine.provide({
 		actors: {
-			socket: socketMachine.provide({ actors: { connection } }),
-			tabSync: tabSyncMachine.provide({ actors: { channel } }),
+			connectivity: reporting<{ type: string }, void, ConnectivityEvent>(),
+			socket: socketMachine.provide({
+				actors: {
+					connection: reporting<ConnectionCommand, { url: string }, ConnectionEvent>(),
+					heartbeat: reporting<{ type: 'heartbeat.alive' }, HeartbeatInput, HeartbeatEvent>(),
+					pollEvents: answered<PollResult[], PollInput>()
+				}
+			}),
+			tabSync: tabSyncMachine.provide({
+				actors: { channel: reporting<ChannelCommand, { tabId: string }, ChannelEvent>() }
+			}),
 			creator: creatorMachine.provide({
-				actors: { request: requestMachine.provide({ actors: { performRequest } }) }
+				actors: {
+					request: requestMachine.provide({
+						actors: { performRequest: answered<HttpResponse, HttpRequest>() }
+					})
+				}
 			})
 		}
 	});
@@ -104,7 +122,7 @@ function standIns() {
 		if (type.startsWith('xstate.done.actor.')) {
 			const answer = answers.get(source);
 			answers.delete(source);
-			answer?.resolve((step.event as { output?: HttpResponse }).output as HttpResponse);
+			answer?.resolve((step.event as { output?: unknown }).output);
 			return answer !== undefined;
 		}
 		if (type.startsWith('xstate.error.actor.')) {

@@ -9,6 +9,7 @@ import {
 import { formatReplay, replayTrace } from '../../machines/trace/replay';
 import { actorPath, TraceRecorder } from '../../machines/trace/recorder';
 import { findSecrets, REDACTED, toTraceValue } from '../../machines/trace/sanitize';
+import { heartbeat } from '../../machines/socket.machine';
 import { alpha, eventFrame, fail, patchAnswer } from './support/fixtures';
 import { recordTab } from './support/trace-harness';
 
@@ -99,6 +100,46 @@ describe('trace record and replay', () => {
 		vi.useRealTimers();
 
 		expect((await replayTrace(trace)).mismatch).toBeNull();
+	});
+	it('replays a long-lived tab: heartbeat pings, a silent socket, polling and coming back into view', async () => {
+		const missed = eventFrame('new_subscription', { subscriberCount: 8 });
+		const tab = recordTab([], {
+			poll: ({ cursors }) =>
+				(cursors.c1 ?? 0) < missed.id
+					? [{ creatorId: 'c1', kind: 'events', events: [missed], lastEventId: missed.id }]
+					: [{ creatorId: 'c1', kind: 'events', events: [], lastEventId: missed.id }]
+		});
+		tab.root.send({ type: 'creator.track', creatorId: 'c1', snapshot: alpha() });
+		await tab.settle();
+		// A quiet socket is pinged (settling stopped 1 ms short of it), and the pong keeps it.
+		await vi.advanceTimersByTimeAsync(1);
+		tab.push({ type: 'pong' } as unknown as EventFrame);
+		// Then the server stops answering: the socket goes silent, every reconnect is refused,
+		// and the tab reads the event log over HTTP until the page comes back into view.
+		tab.stopServer();
+		await vi.advanceTimersByTimeAsync(heartbeat.intervalMs + heartbeat.timeoutMs);
+		await vi.advanceTimersByTimeAsync(120_000);
+		tab.connectivity({ type: 'socket.visible' });
+		await vi.advanceTimersByTimeAsync(1_000);
+		tab.connectivity({ type: 'socket.offline' });
+		await vi.advanceTimersByTimeAsync(1_000);
+		const trace = JSON.parse(JSON.stringify(tab.recorder.toTrace())) as Trace;
+		tab.root.stop();
+		vi.useRealTimers();
+
+		const types = trace.steps.map((step) => step.event.type);
+		expect(types).toContain('socket.pingDue');
+		expect(types).toContain('socket.silent');
+		expect(types).toContain('xstate.done.actor.pollEvents');
+		expect(types).toContain('socket.visible');
+		expect(types).toContain('socket.offline');
+		expect(tab.creator().getSnapshot().context.view.subscriberCount).toBe(8);
+
+		const result = await replayTrace(trace);
+
+		expect(result.problem).toBeNull();
+		expect(result.mismatch).toBeNull();
+		expect(pathOf(result.replayed, 'root/socket')).toEqual(pathOf(trace.steps, 'root/socket'));
 	});
 });
 

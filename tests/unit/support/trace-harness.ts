@@ -1,9 +1,12 @@
 /**
  * A tab recorded the way the browser records it: a real root actor with a scripted API, a
- * socket that opens at once and takes pushed frames, and a channel that reports ready.
+ * socket that opens at once and takes pushed frames, a channel that reports ready, the
+ * browser's connectivity signals on demand, and an event log that answers polls.
  */
 import { vi } from 'vitest';
-import { createActor, fromCallback, type AnyActorRef } from 'xstate';
+import { createActor, fromCallback, fromPromise, type AnyActorRef } from 'xstate';
+import type { ConnectivityEvent } from '../../../machines/adapters/connectivity';
+import type { PollInput, PollResult } from '../../../machines/adapters/event-poll';
 import type { HttpRequest } from '../../../machines/adapters/http';
 import type { ChannelCommand, ChannelEvent } from '../../../machines/adapters/tab-channel';
 import type { ConnectionCommand, ConnectionEvent } from '../../../machines/adapters/websocket';
@@ -17,15 +20,28 @@ import type { EventFrame } from '../../../src/lib/shared/protocol';
 import { scriptedServer, type Answer } from './fixtures';
 
 export function recordTab(
-	script: Answer[] | ((request: HttpRequest, index: number) => Answer | Promise<Answer>)
+	script: Answer[] | ((request: HttpRequest, index: number) => Answer | Promise<Answer>),
+	options: { poll?: (input: PollInput) => PollResult[] } = {}
 ) {
 	const server = scriptedServer(script);
 	let report: (event: ConnectionEvent) => void = () => {};
+	let reportConnectivity: (event: ConnectivityEvent) => void = () => {};
+	/** Once the server is down, every connection attempt is refused a moment after it starts. */
+	let serverUp = true;
 	const connection = fromCallback<ConnectionCommand, { url: string }, ConnectionEvent>(
 		({ sendBack }) => {
 			report = sendBack;
-			setTimeout(() => sendBack({ type: 'socket.opened' }), 5);
+			const outcome: ConnectionEvent = serverUp
+				? { type: 'socket.opened' }
+				: { type: 'socket.closed', code: 1006, reason: '' };
+			setTimeout(() => sendBack(outcome), 5);
 		}
+	);
+	const connectivity = fromCallback<{ type: string }, void, ConnectivityEvent>(({ sendBack }) => {
+		reportConnectivity = sendBack;
+	});
+	const pollEvents = fromPromise<PollResult[], PollInput>(async ({ input }) =>
+		(options.poll ?? (() => []))(input)
 	);
 	const channel = fromCallback<ChannelCommand, { tabId: string }, ChannelEvent>(({ sendBack }) =>
 		sendBack({ type: 'tab.ready', transport: 'broadcast' })
@@ -34,7 +50,8 @@ export function recordTab(
 	const recorder = new TraceRecorder(input);
 	const machine = rootMachine.provide({
 		actors: {
-			socket: socketMachine.provide({ actors: { connection } }),
+			connectivity,
+			socket: socketMachine.provide({ actors: { connection, pollEvents } }),
 			tabSync: tabSyncMachine.provide({ actors: { channel } }),
 			creator: creatorMachine.provide({
 				actors: {
@@ -51,6 +68,12 @@ export function recordTab(
 		requests: server.requests,
 		creator: (id = 'c1') => root.getSnapshot().context.creators[id] as AnyActorRef,
 		push: (frame: EventFrame) => report({ type: 'socket.message', data: JSON.stringify(frame) }),
+		/** The browser reports going offline, online, or the page coming back into view. */
+		connectivity: (event: ConnectivityEvent) => reportConnectivity(event),
+		/** Stops answering: the open socket goes silent and later attempts are refused. */
+		stopServer: () => {
+			serverUp = false;
+		},
 		/**
 		 * Runs the answers and timers the tab is waiting for, up to just before the socket's
 		 * first heartbeat ping (a live socket always has its next ping scheduled).
