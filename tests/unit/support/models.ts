@@ -214,6 +214,8 @@ export const creatorModel: ChartModel = {
 		const requests = answerable<RequestOutput, HttpRequest>();
 		// Model edits share one id, so the refused edit is told apart by identity.
 		let refusedEdit: unknown = null;
+		// The server's copy as it stood before a refused answer; rolling back must land on it.
+		let previousSnapshot: string | null = null;
 		const machine = searchableCreator.provide({ actors: { request: standIn(requests.logic) } });
 		const actor = startInspected(machine, input, inspect);
 
@@ -222,9 +224,13 @@ export const creatorModel: ChartModel = {
 			async step(event) {
 				if (event.type === 'xstate.done.actor.request') {
 					const output = (event as unknown as { output: RequestOutput }).output;
-					refusedEdit = output.ok
-						? null
-						: ((actor.getSnapshot().context as CreatorContext).pending[0] ?? null);
+					const before = actor.getSnapshot().context as CreatorContext;
+					refusedEdit = output.ok ? null : (before.pending[0] ?? null);
+					// A conflict brings a newer copy with it, so only other refusals keep the old one.
+					previousSnapshot =
+						output.ok || output.failure.category === 'conflict'
+							? null
+							: JSON.stringify(before.confirmed);
 					requests.answer((call) => call.resolve(output));
 				} else actor.send(event);
 				await settle();
@@ -243,12 +249,13 @@ export const creatorModel: ChartModel = {
 				if (snapshot.matches('reverting') && context.pending.some((edit) => edit === refusedEdit)) {
 					problems.push('the refused edit is still pending while reverting');
 				}
-				if (
-					snapshot.matches('reverting') &&
-					context.pending.length === 0 &&
-					JSON.stringify(context.view) !== JSON.stringify(context.confirmed)
-				) {
-					problems.push('reverting the only edit does not show the previous snapshot');
+				if (snapshot.matches('reverting') && previousSnapshot !== null) {
+					if (JSON.stringify(context.confirmed) !== previousSnapshot) {
+						problems.push('reverting changed the server copy the refused edit was based on');
+					}
+					if (context.pending.length === 0 && JSON.stringify(context.view) !== previousSnapshot) {
+						problems.push('reverting the only edit does not show the previous snapshot');
+					}
 				}
 
 				return problems;
