@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { assign, createMachine, setup, type AnyStateMachine, type AnyStateNode } from 'xstate';
 import { inlineCode } from '../../scripts/lib/chart-data';
@@ -36,19 +36,34 @@ describe('statecharts', () => {
 	});
 
 	it.each(machines)('serializes the %s chart for the visualizer', (_, machine) => {
-		const json = JSON.parse(JSON.stringify(machine.toJSON())) as { id: string };
+		type Definition = { id: string; description?: string; states: Record<string, Definition> };
+		const json = JSON.parse(JSON.stringify(machine.toJSON())) as Definition;
+		const described = (node: Definition): string[] => [
+			`${node.id}: ${node.description}`,
+			...Object.values(node.states).flatMap(described)
+		];
 
-		expect(json.id).toBe(machine.id);
+		// Every state survives the round trip through JSON with its description.
+		expect(described(json)).toEqual(
+			allNodes(machine.root).map((node) => `${node.id}: ${node.description}`)
+		);
 	});
 
 	it.each(machines)('references everything in the %s chart by name', (_, machine) => {
 		expect(inlineCode(machine)).toEqual([]);
 	});
 
-	it('lists every machine file in machines/ once', () => {
+	it('lists every machine file in machines/ once', async () => {
 		const files = charts.map((chart) => chart.file).sort();
+		const onDisk = readdirSync('machines')
+			.filter((file) => file.endsWith('.machine.ts'))
+			.sort();
 
-		expect(new Set(files).size).toBe(files.length);
+		expect(files).toEqual(onDisk);
+		for (const { file, machine } of charts) {
+			const exported = Object.values(await import(`../../machines/${file}`));
+			expect(exported, file).toContain(machine);
+		}
 		expect(files).toEqual(
 			[...readFileSync(README_PATH, 'utf8').matchAll(/\]\(([\w.]+\.machine\.ts)\)/g)]
 				.map((match) => match[1])
@@ -62,7 +77,7 @@ describe('statecharts', () => {
 });
 
 describe('inlineCode', () => {
-	it('finds an inline action, guard and delay', () => {
+	it('finds an inline action and guard, and takes a numeric delay as data', () => {
 		const machine = createMachine({
 			initial: 'a',
 			states: {
