@@ -113,7 +113,7 @@ describe('trace record and replay', () => {
 		await tab.settle();
 		// A quiet socket is pinged (settling stopped 1 ms short of it), and the pong keeps it.
 		await vi.advanceTimersByTimeAsync(1);
-		tab.push({ type: 'pong' } as unknown as EventFrame);
+		tab.push({ type: 'pong' });
 		// Then the server stops answering: the socket goes silent, every reconnect is refused,
 		// and the tab reads the event log over HTTP until the page comes back into view.
 		tab.stopServer();

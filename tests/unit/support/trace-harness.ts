@@ -16,7 +16,7 @@ import { rootMachine } from '../../../machines/root.machine';
 import { heartbeat, socketMachine } from '../../../machines/socket.machine';
 import { tabSyncMachine } from '../../../machines/tabSync.machine';
 import { TraceRecorder } from '../../../machines/trace/recorder';
-import type { EventFrame } from '../../../src/lib/shared/protocol';
+import type { ServerFrame } from '../../../src/lib/shared/protocol';
 import { scriptedServer, type Answer } from './fixtures';
 
 export function recordTab(
@@ -67,7 +67,7 @@ export function recordTab(
 		recorder,
 		requests: server.requests,
 		creator: (id = 'c1') => root.getSnapshot().context.creators[id] as AnyActorRef,
-		push: (frame: EventFrame) => report({ type: 'socket.message', data: JSON.stringify(frame) }),
+		push: (frame: ServerFrame) => report({ type: 'socket.message', data: JSON.stringify(frame) }),
 		/** The browser reports going offline, online, or the page coming back into view. */
 		connectivity: (event: ConnectivityEvent) => reportConnectivity(event),
 		/** Stops answering: the open socket goes silent and later attempts are refused. */
