@@ -35,11 +35,15 @@ test.describe('/test/creator-data-v2', () => {
 		await expect(page.getByTestId('actor-creator:c1').getByTestId('actor-state')).toHaveText(
 			'committing'
 		);
+		// The save's own request is listed while it runs, under the creator that started it.
+		await expect(page.getByTestId('actor-creator:c1/request')).toBeVisible();
 
 		release();
 		await expect(page.getByTestId('actor-creator:c1').getByTestId('actor-state')).toHaveText(
 			'idle'
 		);
+		// Settled (by its answer or by its own event, whichever came first), it leaves the list.
+		await expect(page.getByTestId('actor-creator:c1/request')).toHaveCount(0);
 		await page.reload();
 		await expect(page.getByTestId('profile-nickname')).toHaveText(nickname);
 	});
@@ -63,6 +67,11 @@ test.describe('/test/creator-data-v2', () => {
 		await expect(page.getByRole('alert')).toContainText('server had a problem');
 		await expect(page.getByTestId('profile-nickname')).toHaveText(before);
 		await expect(page.getByLabel('Nickname')).toHaveValue(before);
+		// The refusal reached the creator as its request's answer, named as such.
+		await expect(page.getByTestId('actor-creator:c1').getByTestId('actor-events')).toContainText(
+			'done: request'
+		);
+		await expect(page.getByTestId('actor-creator:c1/request')).toHaveCount(0);
 
 		await page.reload();
 		await expect(page.getByTestId('profile-nickname')).toHaveText(before);

@@ -15,7 +15,7 @@ import { rootMachine } from '$machines/root.machine';
 import { socketUrl } from '$machines/backoff';
 import { createId } from '$machines/ids';
 import type { Trace } from '$machines/trace/format';
-import { TraceRecorder } from '$machines/trace/recorder';
+import { actorPath, TraceRecorder } from '$machines/trace/recorder';
 import { stateLabel } from '$machines/trace/state-label';
 import { inspectorObserver } from './inspector';
 import type { Creator, ProfilePatch } from '$lib/shared/protocol';
@@ -32,6 +32,7 @@ interface ActorSnapshotLike {
 }
 
 export interface ActorSummary {
+	/** The actor's path below the root, e.g. `creator:c1/request`; the root itself is `root`. */
 	id: string;
 	state: string;
 	lastEvents: string[];
@@ -113,10 +114,37 @@ export class LiveCreator {
 	}
 }
 
+/** An actor's path below the root (`socket`, `creator:c1/request`), or `root` for the root. */
+function pathBelowRoot(ref: AnyActorRef): string {
+	const path = actorPath(ref);
+
+	return path.startsWith('root/') ? path.slice('root/'.length) : path;
+}
+
+/**
+ * How an event reads in the test page's list: xstate's own events by what they mean
+ * (`done: request`, `error: request`, `after: retryDelay`), start-up left out.
+ */
+export function eventLabel(type: string): string | null {
+	if (type === 'xstate.init') return null;
+	for (const [prefix, label] of [
+		['xstate.done.actor.', 'done'],
+		['xstate.error.actor.', 'error'],
+		['xstate.after.', 'after']
+	] as const) {
+		if (type.startsWith(prefix)) return `${label}: ${type.slice(prefix.length).split('.')[0]}`;
+	}
+
+	return type;
+}
+
 export class LiveSession {
 	readonly root: AnyActorRef;
 	#snapshots = $state.raw<Record<string, ActorSnapshotLike>>({});
 	#events = $state.raw<Record<string, string[]>>({});
+	// The live actors behind the snapshots, to leave out the ones stopped without a last word.
+	// eslint-disable-next-line svelte/prefer-svelte-reactivity
+	#refs = new Map<string, AnyActorRef>();
 	// Handles only; nothing renders from this map, so it need not be reactive.
 	// eslint-disable-next-line svelte/prefer-svelte-reactivity
 	#creators = new Map<string, LiveCreator>();
@@ -149,16 +177,34 @@ export class LiveSession {
 	}
 
 	#record(event: InspectionEvent): void {
-		const id = (event.actorRef as AnyActorRef).id;
+		const ref = event.actorRef as AnyActorRef;
+		const id = pathBelowRoot(ref);
 
 		if (event.type === '@xstate.snapshot') {
-			this.#snapshots = { ...this.#snapshots, [id]: event.snapshot as ActorSnapshotLike };
+			const snapshot = event.snapshot as ActorSnapshotLike;
+			if (snapshot.status !== 'active') {
+				// A finished request leaves the list; the next request takes its place.
+				this.#forget(id);
+				return;
+			}
+			this.#refs.set(id, ref);
+			this.#snapshots = { ...this.#snapshots, [id]: snapshot };
 		} else if (event.type === '@xstate.event') {
-			const kind = event.event.type;
-			if (kind.startsWith('xstate.')) return;
+			const kind = eventLabel(event.event.type);
+			if (kind === null) return;
 			const previous = this.#events[id] ?? [];
 			this.#events = { ...this.#events, [id]: [kind, ...previous].slice(0, EVENT_HISTORY) };
 		}
+	}
+
+	#forget(id: string): void {
+		if (!(id in this.#snapshots) && !(id in this.#events)) return;
+
+		this.#refs.delete(id);
+		const { [id]: _snapshot, ...snapshots } = this.#snapshots;
+		const { [id]: _events, ...events } = this.#events;
+		this.#snapshots = snapshots;
+		this.#events = events;
 	}
 
 	/** The trace recorded so far: replay it with `npm run replay -- trace.json`. */
@@ -173,7 +219,10 @@ export class LiveSession {
 	/** Every actor in the tab with its current state and the last events it took. */
 	get actors(): ActorSummary[] {
 		return Object.entries(this.#snapshots)
-			.filter(([, snapshot]) => snapshot.value !== undefined)
+			.filter(
+				([id, snapshot]) =>
+					snapshot.value !== undefined && this.#refs.get(id)?.getSnapshot().status === 'active'
+			)
 			.map(([id, snapshot]) => ({
 				id,
 				state: stateLabel(snapshot.value),
