@@ -23,19 +23,41 @@ export function applyEdits(confirmed: Creator | null, pending: PendingEdit[]): C
 }
 
 /**
- * Of two server copies, the one with the higher version; on a tie the incoming one, so an
- * answer to this tab's own write (same version as its broadcast) is still taken.
+ * The fields that change without a new version (subscribers, earnings, the running sale):
+ * only the event log orders them.
+ */
+function liveFields(creator: Creator): Partial<Creator> {
+	const { subscriberCount, activeFlashSale, earningsCents } = creator;
+
+	return {
+		subscriberCount,
+		activeFlashSale,
+		...(earningsCents !== undefined && { earningsCents })
+	};
+}
+
+/**
+ * Of two server copies, the newer one. The profile is ordered by version; on a tie the
+ * incoming copy wins, so an answer to this tab's own write (same version as its broadcast) is
+ * still taken. The live fields change without a new version, so they are ordered by the
+ * event-log position each copy reflects: a `stale` copy (read before events this tab already
+ * applied) brings at most a newer profile and keeps the live fields as they are.
  *
  * Earnings are private: a `creator_updated` event carries the public copy without them, so an
  * owner's known earnings are kept rather than lost to that copy.
+ *
+ * @example pickNewer(afterSubscription, answerReadBeforeIt, true).subscriberCount // kept
  */
-export function pickNewer(current: Creator | null, incoming: Creator): Creator {
+export function pickNewer(current: Creator | null, incoming: Creator, stale = false): Creator {
 	if (current && current.version > incoming.version) return current;
-	if (incoming.earningsCents === undefined && current?.earningsCents !== undefined) {
-		return { ...incoming, earningsCents: current.earningsCents };
+	if (current && stale && current.version === incoming.version) return current;
+
+	const merged = current && stale ? { ...incoming, ...liveFields(current) } : incoming;
+	if (merged.earningsCents === undefined && current?.earningsCents !== undefined) {
+		return { ...merged, earningsCents: current.earningsCents };
 	}
 
-	return incoming;
+	return merged;
 }
 
 /**

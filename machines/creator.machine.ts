@@ -53,13 +53,14 @@ export type CreatorEvent =
 	| { type: 'creator.refresh' }
 	| { type: 'creator.revert' }
 	| { type: 'creator.dismissError' }
-	| { type: 'creator.remoteUpdate'; creator: Creator; editId?: string }
+	/** `eventId`: the log position the copy reflects, when the sender knows it. */
+	| { type: 'creator.remoteUpdate'; creator: Creator; editId?: string; eventId?: number }
 	| { type: 'creator.serverEvent'; frame: EventFrame }
 	| DoneActorEvent<RequestOutput, 'request'>;
 
 /** What the creator tells its parent. */
 export type CreatorParentEvent =
-	| { type: 'creator.committed'; creator: Creator; editId: string }
+	| { type: 'creator.committed'; creator: Creator; editId: string; eventId: number }
 	| { type: 'session.authRequired' };
 
 const creatorUrl = (creatorId: string) => `/api/creators/${encodeURIComponent(creatorId)}`;
@@ -93,16 +94,32 @@ function conflictCopy(event: CreatorEvent): Creator | null {
 	return readCreator(output.body);
 }
 
-/** The log position an answer or a server event brings, or null. */
+/** The log position an answer, a server event or another tab's copy reflects, or null. */
 function eventIdOf(event: CreatorEvent): number | null {
 	if (event.type === 'creator.serverEvent') return event.frame.id;
+	if (event.type === 'creator.remoteUpdate') return event.eventId ?? null;
 
 	const output = outputOf(event);
-	return output?.ok ? readEventId(output.body) : null;
+	return output ? readEventId(output.body) : null;
 }
 
 function advance(cursor: number, event: CreatorEvent): number {
 	return Math.max(cursor, eventIdOf(event) ?? 0);
+}
+
+/**
+ * Whether the copy an event brings was read before events this creator already applied; its
+ * subscriber count, earnings and sale are then older than the ones shown.
+ */
+function isStaleCopy(context: CreatorContext, event: CreatorEvent): boolean {
+	const position = eventIdOf(event);
+
+	return position !== null && position < context.eventCursor;
+}
+
+/** The confirmed copy after taking `incoming`, which arrived with `event`. */
+function takeNewer(context: CreatorContext, incoming: Creator, event: CreatorEvent): Creator {
+	return pickNewer(context.confirmed, incoming, isStaleCopy(context, event));
 }
 
 export const creatorMachine = setup({
@@ -157,7 +174,7 @@ export const creatorMachine = setup({
 			return { pending, view: applyEdits(context.confirmed, pending) };
 		}),
 		takeServerCopy: assign(({ context, event }) => {
-			const confirmed = pickNewer(context.confirmed, answeredCreator(event) as Creator);
+			const confirmed = takeNewer(context, answeredCreator(event) as Creator, event);
 
 			return {
 				confirmed,
@@ -167,7 +184,7 @@ export const creatorMachine = setup({
 			};
 		}),
 		confirmHeadEdit: assign(({ context, event }) => {
-			const confirmed = pickNewer(context.confirmed, answeredCreator(event) as Creator);
+			const confirmed = takeNewer(context, answeredCreator(event) as Creator, event);
 			const [committed, ...pending] = context.pending;
 
 			return {
@@ -180,7 +197,7 @@ export const creatorMachine = setup({
 		}),
 		settleHeadFromCopy: assign(({ context, event }) => {
 			const incoming = incomingCreator(event) as { creator: Creator };
-			const confirmed = pickNewer(context.confirmed, incoming.creator);
+			const confirmed = takeNewer(context, incoming.creator, event);
 			const [committed, ...pending] = context.pending;
 
 			return {
@@ -192,18 +209,26 @@ export const creatorMachine = setup({
 			};
 		}),
 		rebaseHeadEdit: assign(({ context, event }) => {
-			const current = conflictCopy(event) as Creator;
-			const confirmed = pickNewer(context.confirmed, current);
+			const confirmed = takeNewer(context, conflictCopy(event) as Creator, event);
 			const [head, ...rest] = context.pending;
 			const pending = [{ ...head, rebases: (head.rebases ?? 0) + 1 }, ...rest];
 
-			return { confirmed, pending, view: applyEdits(confirmed, pending) };
+			return {
+				confirmed,
+				pending,
+				view: applyEdits(confirmed, pending),
+				eventCursor: advance(context.eventCursor, event)
+			};
 		}),
 		takeConflictCopy: assign(({ context, event }) => {
-			const current = conflictCopy(event) as Creator;
-			const confirmed = pickNewer(context.confirmed, current);
+			const confirmed = takeNewer(context, conflictCopy(event) as Creator, event);
 
-			return { confirmed, view: applyEdits(confirmed, context.pending), error: conflictFailure };
+			return {
+				confirmed,
+				view: applyEdits(confirmed, context.pending),
+				error: conflictFailure,
+				eventCursor: advance(context.eventCursor, event)
+			};
 		}),
 		recordError: assign({
 			error: ({ event }) => {
@@ -233,7 +258,7 @@ export const creatorMachine = setup({
 			const pending = context.pending.filter(
 				(edit, index) => index === 0 || edit.id !== incoming.editId
 			);
-			const confirmed = pickNewer(context.confirmed, incoming.creator);
+			const confirmed = takeNewer(context, incoming.creator, event);
 
 			return {
 				confirmed,
@@ -257,7 +282,8 @@ export const creatorMachine = setup({
 		notifyCommitted: sendParent(({ context }): CreatorParentEvent => ({
 			type: 'creator.committed',
 			creator: context.confirmed as Creator,
-			editId: context.lastEditId as string
+			editId: context.lastEditId as string,
+			eventId: context.eventCursor
 		})),
 		notifyAuthRequired: sendParent({ type: 'session.authRequired' })
 	}

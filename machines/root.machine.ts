@@ -74,8 +74,20 @@ function creatorIdOf(event: RootEvent): string | null {
 	}
 }
 
-function stateMessage(tabId: string, creator: Creator, editId?: string): TabMessage {
-	return { type: 'creator.state', sourceTabId: tabId, creator, editId, sentAt: Date.now() };
+function stateMessage(
+	tabId: string,
+	creator: Creator,
+	eventId: number,
+	editId?: string
+): TabMessage {
+	return {
+		type: 'creator.state',
+		sourceTabId: tabId,
+		creator,
+		eventId,
+		editId,
+		sentAt: Date.now()
+	};
 }
 
 export const rootMachine = setup({
@@ -125,7 +137,11 @@ export const rootMachine = setup({
 			({ event }) => {
 				assertEvent(event, 'creator.track');
 
-				return { type: 'creator.remoteUpdate' as const, creator: event.snapshot as Creator };
+				return {
+					type: 'creator.remoteUpdate' as const,
+					creator: event.snapshot as Creator,
+					eventId: event.eventId
+				};
 			}
 		),
 		stopCreator: stopChild(({ context, event }) => context.creators[creatorIdOf(event) as string]),
@@ -164,7 +180,8 @@ export const rootMachine = setup({
 				return {
 					type: 'creator.remoteUpdate' as const,
 					creator: message.creator,
-					editId: message.editId
+					editId: message.editId,
+					eventId: message.eventId
 				};
 			}
 		),
@@ -173,17 +190,17 @@ export const rootMachine = setup({
 
 			return {
 				type: 'tab.broadcast' as const,
-				message: stateMessage(context.tabId, event.creator, event.editId)
+				message: stateMessage(context.tabId, event.creator, event.eventId, event.editId)
 			};
 		}),
 		broadcastAllCreators: enqueueActions(({ context, enqueue }) => {
 			for (const actor of Object.values(context.creators)) {
-				const { confirmed } = actor.getSnapshot().context;
+				const { confirmed, eventCursor } = actor.getSnapshot().context;
 				if (!confirmed) continue;
 
 				enqueue.sendTo('tabSync', {
 					type: 'tab.broadcast',
-					message: stateMessage(context.tabId, confirmed)
+					message: stateMessage(context.tabId, confirmed, eventCursor)
 				});
 			}
 		}),

@@ -9,6 +9,7 @@ import {
 import { startFlashSaleScheduler } from '$lib/server/flash-sales';
 import { logger } from '$lib/server/logger';
 import { guardRequest } from '$lib/server/security/guard';
+import { servedOverHttps } from '$lib/server/security/origin';
 import { RateLimiter } from '$lib/server/security/rate-limit';
 import { guestSessionRateLimit } from '$lib/server/config';
 // Imported for its side effect: it registers the socket endpoint on globalThis for server.js.
@@ -37,7 +38,7 @@ function isPageRequest(event: RequestEvent): boolean {
 export const handle: Handle = async ({ event, resolve }) => {
 	event.locals.user = null;
 	event.locals.sessionId = null;
-	const secure = event.url.protocol === 'https:';
+	const secure = servedOverHttps(event.url);
 
 	const token = event.cookies.get(SESSION_COOKIE);
 	const session = token ? await findSession(token) : null;
@@ -58,6 +59,9 @@ export const handle: Handle = async ({ event, resolve }) => {
 	const refused = guardRequest(event);
 	const response = refused ?? (await resolve(event));
 	for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.headers.set(name, value);
+	// API answers are live and may be private (an owner's earnings): a browser must never answer
+	// a later read, a refresh after a reconnect or another visitor's, from its cache.
+	if (event.url.pathname.startsWith('/api/')) response.headers.set('cache-control', 'no-store');
 	return response;
 };
 

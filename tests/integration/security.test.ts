@@ -380,6 +380,23 @@ describe('HTTP API', () => {
 		}
 	});
 
+	it('keeps API answers out of the browser cache, so no later read gets an old or private copy', async () => {
+		for (const [path, cookie] of [
+			['/api/creators/c1', alpha],
+			['/api/creators/c1', undefined],
+			['/api/creators', undefined],
+			['/api/session', alpha]
+		] as const) {
+			const response = await fetch(`${server.baseUrl}${path}`, {
+				headers: cookie ? { cookie } : {}
+			});
+			expect({ path, cacheControl: response.headers.get('cache-control') }).toEqual({
+				path,
+				cacheControl: 'no-store'
+			});
+		}
+	});
+
 	it('answers 413 to a request body over the size limit', async () => {
 		const big = JSON.stringify({ bio: 'x'.repeat(64 * 1024) });
 		const declared = await api(server, 'PATCH', '/api/creators/c1', { cookie: alpha, body: big });
@@ -767,5 +784,20 @@ describe('without ORIGIN configured', () => {
 			(await upgrade(plain.baseUrl, { origin: plain.baseUrl.replace('http:', 'https:'), cookie }))
 				.status
 		).toBe(403);
+	});
+
+	it('sets the session cookie without Secure on plain HTTP, so any host can sign in', async () => {
+		const response = await fetch(`${plain.baseUrl}/api/session`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify(ACCOUNTS.fan1)
+		});
+		const page = await fetch(`${plain.baseUrl}/`);
+
+		for (const cookie of [response.headers.getSetCookie()[0], page.headers.getSetCookie()[0]]) {
+			expect(cookie).toMatch(/^cd_session=/);
+			expect(cookie).toContain('HttpOnly');
+			expect(cookie).not.toContain('Secure');
+		}
 	});
 });

@@ -136,6 +136,83 @@ describe('creatorMachine versions', () => {
 		expect(actor.getSnapshot().context.eventCursor).toBe(41);
 	});
 
+	it('keeps a newer subscriber count when a refresh answer read before it arrives', async () => {
+		let answer!: (value: Answer) => void;
+		const { actor } = startCreator(() => new Promise<Answer>((resolve) => (answer = resolve)), {
+			creatorId: 'c1',
+			snapshot: alpha({ subscriberCount: 3 }),
+			eventId: 8
+		});
+		actor.send({ type: 'creator.refresh' });
+		await settle();
+		// The event overtakes the answer, which the server read at position 9.
+		const subscribed = { ...eventFrame('new_subscription', { subscriberCount: 5 }), id: 10 };
+		actor.send({ type: 'creator.serverEvent', frame: subscribed });
+		answer(ok({ creator: alpha({ subscriberCount: 4 }), eventId: 9 }));
+		await settle();
+
+		expect(actor.getSnapshot().value).toBe('idle');
+		expect(actor.getSnapshot().context.view?.subscriberCount).toBe(5);
+		expect(actor.getSnapshot().context.eventCursor).toBe(10);
+	});
+
+	it('takes the saved nickname from an answer but keeps earnings that arrived after it was read', async () => {
+		let answer!: (value: Answer) => void;
+		const { actor } = startCreator(() => new Promise<Answer>((resolve) => (answer = resolve)), {
+			creatorId: 'c1',
+			snapshot: alpha({ earningsCents: 10000 }),
+			eventId: 20
+		});
+		actor.send({ type: 'creator.edit', patch: { nickname: 'Beta' }, editId: 'e1' });
+		await settle();
+		const earned = { ...eventFrame('earnings_updated', { earningsCents: 10500 }), id: 22 };
+		actor.send({ type: 'creator.serverEvent', frame: earned });
+		answer(
+			ok({ creator: alpha({ nickname: 'Beta', version: 2, earningsCents: 10000 }), eventId: 21 })
+		);
+		await settle();
+
+		expect(actor.getSnapshot().context.view).toMatchObject({
+			nickname: 'Beta',
+			version: 2,
+			earningsCents: 10500
+		});
+		expect(actor.getSnapshot().context.pending).toEqual([]);
+	});
+
+	it('ignores a copy from another tab that is older than the events it has applied', () => {
+		const { actor } = startCreator([], { creatorId: 'c1', snapshot: alpha(), eventId: 30 });
+		const subscribed = { ...eventFrame('new_subscription', { subscriberCount: 9 }), id: 31 };
+		actor.send({ type: 'creator.serverEvent', frame: subscribed });
+
+		actor.send({
+			type: 'creator.remoteUpdate',
+			creator: alpha({ subscriberCount: 4 }),
+			eventId: 30
+		});
+		expect(actor.getSnapshot().context.view?.subscriberCount).toBe(9);
+
+		// A newer profile from that older copy is still taken, without its older count.
+		actor.send({
+			type: 'creator.remoteUpdate',
+			creator: alpha({ nickname: 'Gamma', version: 2, subscriberCount: 4 }),
+			eventId: 30
+		});
+		expect(actor.getSnapshot().context.view).toMatchObject({
+			nickname: 'Gamma',
+			subscriberCount: 9
+		});
+
+		// A copy from a tab that is further along is taken whole.
+		actor.send({
+			type: 'creator.remoteUpdate',
+			creator: alpha({ nickname: 'Gamma', version: 2, subscriberCount: 10 }),
+			eventId: 32
+		});
+		expect(actor.getSnapshot().context.view?.subscriberCount).toBe(10);
+		expect(actor.getSnapshot().context.eventCursor).toBe(32);
+	});
+
 	it('keeps the owner’s earnings when a public copy arrives from another tab', () => {
 		const { actor } = startCreator([], { creatorId: 'c1', snapshot: alpha() });
 

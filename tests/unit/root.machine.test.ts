@@ -12,6 +12,7 @@ import {
 	alpha,
 	eventFrame,
 	fail,
+	ok,
 	patchAnswer,
 	scriptedServer,
 	settle,
@@ -188,7 +189,7 @@ describe('rootMachine', () => {
 
 		it('broadcasts each loaded creator when another tab asks for state', async () => {
 			const { actor, tabSync } = startRoot([fail(404)]);
-			actor.send({ type: 'creator.track', creatorId: 'c1', snapshot: alpha() });
+			actor.send({ type: 'creator.track', creatorId: 'c1', snapshot: alpha(), eventId: 12 });
 			actor.send({ type: 'creator.track', creatorId: 'c2' });
 			await settle();
 
@@ -204,6 +205,7 @@ describe('rootMachine', () => {
 						type: 'creator.state',
 						sourceTabId: 'tab-a',
 						creator: alpha(),
+						eventId: 12,
 						editId: undefined,
 						sentAt: NOW
 					}
@@ -211,9 +213,11 @@ describe('rootMachine', () => {
 			]);
 		});
 
-		it('tells the other tabs when a creator commits an edit', async () => {
-			const { actor, tabSync } = startRoot();
-			actor.send({ type: 'creator.track', creatorId: 'c1', snapshot: alpha() });
+		it('tells the other tabs when a creator commits an edit, with the log position it reflects', async () => {
+			const { actor, tabSync } = startRoot(() =>
+				ok({ creator: alpha({ nickname: 'Beta', version: 2 }), eventId: 31 })
+			);
+			actor.send({ type: 'creator.track', creatorId: 'c1', snapshot: alpha(), eventId: 30 });
 
 			actor.getSnapshot().context.creators.c1.send({
 				type: 'creator.edit',
@@ -229,6 +233,7 @@ describe('rootMachine', () => {
 						type: 'creator.state',
 						sourceTabId: 'tab-a',
 						creator: alpha({ nickname: 'Beta', version: 2 }),
+						eventId: 31,
 						editId: 'e1',
 						sentAt: NOW
 					}

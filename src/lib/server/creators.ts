@@ -138,7 +138,7 @@ export async function updateProfile(
 				409,
 				`This profile changed since version ${baseVersion}; it is now at version ${row.version}.`,
 				undefined,
-				{ creator: await findCreator(id, user, trx) }
+				{ creator: await findCreator(id, user, trx), eventId: await headEventId(trx) }
 			);
 		}
 

@@ -196,6 +196,8 @@ export const tabMessageSchema = z.discriminatedUnion('type', [
 		type: z.literal('creator.state'),
 		sourceTabId: z.string().min(1),
 		creator: creatorSchema,
+		/** The event-log position the copy reflects, so a copy older than what a tab shows loses. */
+		eventId: z.number().int().nonnegative().optional(),
 		editId: z.string().optional(),
 		sentAt: z.number()
 	}),

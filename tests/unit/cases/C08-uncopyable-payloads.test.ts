@@ -38,7 +38,7 @@ describe('C08 uncopyable payloads', () => {
 		const reactive = new Proxy(alpha({ nickname: 'Beta', version: 2 }), {});
 		expect(() => structuredClone(reactive)).toThrow();
 
-		a.actor.send({ type: 'creator.committed', creator: reactive, editId: 'e1' });
+		a.actor.send({ type: 'creator.committed', creator: reactive, editId: 'e1', eventId: 7 });
 
 		await vi.waitFor(() => expect(b.creator().getSnapshot().context.view?.nickname).toBe('Beta'));
 		expect(b.creator().getSnapshot().context.confirmed).toEqual(
@@ -53,7 +53,7 @@ describe('C08 uncopyable payloads', () => {
 		const withFunction = { ...alpha({ bio: 'y', version: 3 }), format: () => 'y' } as Creator;
 		expect(() => structuredClone(withFunction)).toThrow();
 
-		a.actor.send({ type: 'creator.committed', creator: withFunction, editId: 'e2' });
+		a.actor.send({ type: 'creator.committed', creator: withFunction, editId: 'e2', eventId: 8 });
 
 		await vi.waitFor(() => expect(b.creator().getSnapshot().context.view?.bio).toBe('y'));
 		expect(b.creator().getSnapshot().context.confirmed).not.toHaveProperty('format');

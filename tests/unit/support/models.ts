@@ -538,7 +538,7 @@ export const rootModel: ChartModel = {
 			{ type: 'tab.received', message: { type: 'sync.request', sourceTabId: 'tab-2', sentAt: 1 } },
 			{ type: 'tab.forceSync' },
 			{ type: 'tab.forceSync', origin: 'tabSync' },
-			{ type: 'creator.committed', creator: alpha({ version: 2 }), editId: 'e1' },
+			{ type: 'creator.committed', creator: alpha({ version: 2 }), editId: 'e1', eventId: 3 },
 			{ type: 'session.authRequired' },
 			{ type: 'session.signedIn' },
 			{ type: 'session.signedOut' },

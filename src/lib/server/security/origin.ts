@@ -48,3 +48,12 @@ export function appOrigin(url: URL): string {
 	if (process.env.ORIGIN || process.env.PROTOCOL_HEADER) return url.origin;
 	return `http://${url.host}`;
 }
+
+/**
+ * Whether the page a person opened is https, so the session cookie may be `Secure`. Without
+ * `ORIGIN` the server answers plain HTTP, and a Secure cookie there is dropped by the browser
+ * on every host but localhost: nobody could sign in.
+ */
+export function servedOverHttps(url: URL): boolean {
+	return appOrigin(url).startsWith('https:');
+}

@@ -9,6 +9,7 @@ import {
 } from '$lib/server/auth';
 import { ApiError, apiRoute, readJson, validate } from '$lib/server/http';
 import { closeSessionSockets } from '$lib/server/realtime';
+import { servedOverHttps } from '$lib/server/security/origin';
 import type { RequestHandler } from './$types';
 
 const signInSchema = z
@@ -38,7 +39,7 @@ export const POST: RequestHandler = apiRoute(async ({ request, cookies, url, loc
 		await signOut(locals.sessionId);
 		if (locals.user) closeSessionSockets(locals.sessionId);
 	}
-	cookies.set(SESSION_COOKIE, session.token, sessionCookieOptions(url.protocol === 'https:'));
+	cookies.set(SESSION_COOKIE, session.token, sessionCookieOptions(servedOverHttps(url)));
 	return json({ user: session.user });
 });
 
@@ -50,6 +51,6 @@ export const DELETE: RequestHandler = apiRoute(async ({ locals, cookies, url }) 
 	}
 
 	const guest = await openGuestSession();
-	cookies.set(SESSION_COOKIE, guest.token, sessionCookieOptions(url.protocol === 'https:'));
+	cookies.set(SESSION_COOKIE, guest.token, sessionCookieOptions(servedOverHttps(url)));
 	return new Response(null, { status: 204 });
 });
