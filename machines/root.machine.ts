@@ -107,7 +107,8 @@ export const rootMachine = setup({
 		isTracked: ({ context, event }) => {
 			const creatorId = creatorIdOf(event);
 
-			return creatorId !== null && creatorId in context.creators;
+			// Own keys only: an id such as `constructor` must not find Object.prototype's members.
+			return creatorId !== null && Object.hasOwn(context.creators, creatorId);
 		},
 		hasSnapshot: ({ event }) => event.type === 'creator.track' && !!event.snapshot,
 		isFromTabSync: ({ event }) => event.type === 'tab.forceSync' && event.origin === 'tabSync',

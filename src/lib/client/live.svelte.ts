@@ -281,8 +281,9 @@ export class LiveSession {
 	}
 
 	sendToCreator(id: string, event: { type: string; [key: string]: unknown }): void {
-		const ref = this.root.getSnapshot().context.creators?.[id] as AnyActorRef | undefined;
-		ref?.send(event);
+		const creators = this.root.getSnapshot().context.creators as Record<string, AnyActorRef>;
+		// Own keys only, so an id such as `constructor` finds no actor rather than a function.
+		if (Object.hasOwn(creators, id)) creators[id]?.send(event);
 	}
 
 	connect(): void {

@@ -146,6 +146,23 @@ describe('cross-tab input', () => {
 		expectUntouched(tab);
 	});
 
+	it('routes a message naming a creator id like __proto__ or constructor to no creator, and keeps routing', () => {
+		const deliver = installBroadcast();
+		const tab = trackedTab();
+
+		for (const id of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
+			deliver({ ...validState(), creator: alpha({ id, nickname: 'Forged', version: 99 }) });
+		}
+		expect(tab.errors).toEqual([]);
+		expect(unhandled).toEqual([]);
+		expect(tab.actor.getSnapshot().status).toBe('active');
+		expect(Object.keys(tab.actor.getSnapshot().context.creators)).toEqual(['c1']);
+
+		deliver(validState());
+		expect(tab.creator().getSnapshot().context.confirmed).toMatchObject({ nickname: 'Forged' });
+		tab.actor.stop();
+	});
+
 	it('still applies a valid message after the fuzzing, so validation is not blanket refusal', () => {
 		const deliver = installBroadcast();
 		const tab = trackedTab();
