@@ -54,22 +54,25 @@ export function isRetryable(category: ErrorCategory): boolean {
 }
 
 /**
- * The wait before retry number `retry` (1 for the first retry): doubles each time, capped,
- * and never shorter than a `Retry-After` the server sent (429 or 503).
+ * The wait before retry number `retry` (1 for the first retry): the doubling schedule, capped,
+ * plus up to as much again at random, so a thousand tabs refused by one overloaded server do
+ * not all try again in the same instant, while each wait still outlasts the one before it.
+ * Never shorter than a `Retry-After` the server sent (429 or 503).
  *
- * @example retryDelay(1) // 250, then 500, then 1000; retryDelay(1, retryPolicy, 3000) // 3000
+ * @example retryDelay(1, retryPolicy, null, () => 0) // 250, then 500, then 1000
+ * @example retryDelay(1, retryPolicy, 3000) // at least 3000
  */
 export function retryDelay(
 	retry: number,
 	policy: RetryPolicy = retryPolicy,
-	retryAfterMs: number | null = null
+	retryAfterMs: number | null = null,
+	random: () => number = Math.random
 ): number {
 	const exponent = Math.max(0, retry - 1);
+	const scheduled = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** exponent);
+	const jittered = Math.min(policy.maxDelayMs, Math.floor(scheduled * (1 + random())));
 
-	return Math.max(
-		retryAfterMs ?? 0,
-		Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** exponent)
-	);
+	return Math.max(retryAfterMs ?? 0, jittered);
 }
 
 export const errorMessages: Record<ErrorCategory, string> = {

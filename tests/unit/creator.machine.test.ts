@@ -5,10 +5,13 @@ import { alpha, eventFrame, fail, ok, patchAnswer, settle } from './support/fixt
 describe('creatorMachine', () => {
 	beforeEach(() => {
 		vi.useFakeTimers();
+		// Retry waits carry random jitter; at 0 they are exactly the doubling schedule.
+		vi.spyOn(Math, 'random').mockReturnValue(0);
 	});
 
 	afterEach(() => {
 		vi.useRealTimers();
+		vi.restoreAllMocks();
 	});
 
 	describe('loading', () => {

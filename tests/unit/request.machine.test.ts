@@ -20,10 +20,13 @@ function start(script: Answer[], request: HttpRequest = get) {
 describe('requestMachine', () => {
 	beforeEach(() => {
 		vi.useFakeTimers();
+		// Retry waits carry random jitter; at 0 they are exactly the doubling schedule.
+		vi.spyOn(Math, 'random').mockReturnValue(0);
 	});
 
 	afterEach(() => {
 		vi.useRealTimers();
+		vi.restoreAllMocks();
 	});
 
 	it('sends the request as given when it starts', async () => {
@@ -149,10 +152,13 @@ describe('requestMachine', () => {
 describe('requestMachine under a slow, busy or absent network', () => {
 	beforeEach(() => {
 		vi.useFakeTimers();
+		// Retry waits carry random jitter; at 0 they are exactly the doubling schedule.
+		vi.spyOn(Math, 'random').mockReturnValue(0);
 	});
 
 	afterEach(() => {
 		vi.useRealTimers();
+		vi.restoreAllMocks();
 		vi.unstubAllGlobals();
 	});
 

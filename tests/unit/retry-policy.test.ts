@@ -44,16 +44,36 @@ describe('retry-policy', () => {
 	});
 
 	it('doubles the delay for each retry when using the defaults', () => {
-		expect([1, 2, 3].map((retry) => retryDelay(retry))).toEqual([250, 500, 1000]);
+		const least = () => 0;
+
+		expect([1, 2, 3].map((retry) => retryDelay(retry, retryPolicy, null, least))).toEqual([
+			250, 500, 1000
+		]);
 		expect(retryPolicy.maxRetries).toBe(3);
+	});
+
+	it('adds up to as much again at random, so each wait still outlasts the one before', () => {
+		const most = () => 0.9999;
+
+		expect([1, 2, 3].map((retry) => retryDelay(retry, retryPolicy, null, most))).toEqual([
+			499, 999, 1999
+		]);
+		// Tabs refused together spread out over the window instead of retrying in one instant.
+		const firstRetries = new Set(Array.from({ length: 200 }, () => retryDelay(1)));
+		expect(firstRetries.size).toBeGreaterThan(100);
+		for (const delay of firstRetries) {
+			expect(delay).toBeGreaterThanOrEqual(250);
+			expect(delay).toBeLessThan(500);
+		}
 	});
 
 	it('caps the delay when the retries grow past the maximum', () => {
 		const policy = { maxRetries: 10, baseDelayMs: 1000, maxDelayMs: 3000, timeoutMs: 15_000 };
 
-		expect([1, 2, 3, 4].map((retry) => retryDelay(retry, policy))).toEqual([
+		expect([1, 2, 3, 4].map((retry) => retryDelay(retry, policy, null, () => 0))).toEqual([
 			1000, 2000, 3000, 3000
 		]);
+		expect(retryDelay(4, policy, null, () => 0.9999)).toBe(3000);
 	});
 
 	it("uses the category's plain message when the server sent none", () => {
@@ -127,6 +147,6 @@ describe('parseRetryAfter', () => {
 describe('retryDelay with Retry-After', () => {
 	it('never waits less than the server asked for', () => {
 		expect(retryDelay(1, retryPolicy, 3000)).toBe(3000);
-		expect(retryDelay(3, retryPolicy, 100)).toBe(1000);
+		expect(retryDelay(3, retryPolicy, 100, () => 0)).toBe(1000);
 	});
 });

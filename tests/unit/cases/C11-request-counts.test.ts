@@ -7,10 +7,13 @@ import { alpha, fail, ok, settle } from '../support/fixtures';
 describe('C11 request counts', () => {
 	beforeEach(() => {
 		vi.useFakeTimers();
+		// Retry waits carry random jitter; at 0 they are exactly the doubling schedule.
+		vi.spyOn(Math, 'random').mockReturnValue(0);
 	});
 
 	afterEach(() => {
 		vi.useRealTimers();
+		vi.restoreAllMocks();
 	});
 
 	it('sends 1 request and shows "not found" when GET answers 404', async () => {
@@ -59,26 +62,35 @@ describe('C11 request counts', () => {
 		});
 	});
 
-	it('sends 4 requests with growing gaps and shows an error when GET answers 503 every time', async () => {
-		const { actor, requests } = startCreator([fail(503)], { creatorId: 'c1' });
-		const sentAt: number[] = [];
-		const start = Date.now();
-		let seen = 0;
-		for (let ms = 0; ms <= 5000; ms += 1) {
-			if (requests.length > seen) {
-				seen = requests.length;
-				sentAt.push(Date.now() - start);
+	it.each([
+		['at the bottom of the jitter', 0, [0, 250, 750, 1750]],
+		['at the top of the jitter', 0.9999, [0, 499, 1498, 3497]]
+	])(
+		'sends 4 requests with growing gaps and shows an error when GET answers 503 every time, %s',
+		async (_, random, expected) => {
+			vi.spyOn(Math, 'random').mockReturnValue(random);
+			const { actor, requests } = startCreator([fail(503)], { creatorId: 'c1' });
+			const sentAt: number[] = [];
+			const start = Date.now();
+			let seen = 0;
+			for (let ms = 0; ms <= 5000; ms += 1) {
+				if (requests.length > seen) {
+					seen = requests.length;
+					sentAt.push(Date.now() - start);
+				}
+				await vi.advanceTimersByTimeAsync(1);
 			}
-			await vi.advanceTimersByTimeAsync(1);
-		}
 
-		expect(requests).toHaveLength(4);
-		expect(sentAt).toEqual([0, 250, 750, 1750]);
-		expect(actor.getSnapshot().context.error).toMatchObject({
-			category: 'server',
-			message: errorMessages.server
-		});
-	});
+			expect(requests).toHaveLength(4);
+			expect(sentAt).toEqual(expected);
+			const gaps = sentAt.slice(1).map((at, index) => at - (sentAt[index] as number));
+			gaps.slice(1).forEach((gap, index) => expect(gap).toBeGreaterThan(gaps[index] as number));
+			expect(actor.getSnapshot().context.error).toMatchObject({
+				category: 'server',
+				message: errorMessages.server
+			});
+		}
+	);
 
 	it('sends 4 requests and shows an error when the network fails every time', async () => {
 		const { actor, requests } = startCreator(['network'], { creatorId: 'c1' });
