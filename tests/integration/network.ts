@@ -35,9 +35,10 @@ const KINDS: Fault[] = ['serverError', 'timeout', 'lostAnswer'];
 
 /**
  * Replaces `globalThis.fetch`; returns a function that puts the original back. With a plan,
- * writes may fail: `serverError` answers 503 without reaching the server; `timeout` sends
- * the request but reports no answer at once (it may still land later, out of order);
- * `lostAnswer` lets the server commit and then drops its answer.
+ * writes may fail: `serverError` answers 503 as a proxy in front of the server would;
+ * `timeout` sends the request but never answers, so the tab's own timeout gives up on it
+ * (it may still land later, out of order); `lostAnswer` lets the server commit and then
+ * drops its answer.
  */
 export function useServerFetch(options: { baseUrl: string; cookie?: string; faults?: FaultPlan }) {
 	const original = globalThis.fetch;
@@ -71,7 +72,12 @@ export function useServerFetch(options: { baseUrl: string; cookie?: string; faul
 				(answer) => answer.text(),
 				() => undefined
 			);
-			throw new TypeError('fetch failed: injected timeout');
+			// No answer ever comes; the tab's timeout stops waiting and aborts.
+			return new Promise<Response>((_, reject) => {
+				const abort = () => reject(new DOMException('The request was abandoned.', 'AbortError'));
+				if (init.signal?.aborted) abort();
+				init.signal?.addEventListener('abort', abort, { once: true });
+			});
 		}
 		const answer = await send();
 		await answer.text();
