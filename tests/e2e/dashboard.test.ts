@@ -27,3 +27,27 @@ test('the dashboard shows a new subscriber and the earnings it brings as they ha
 		.toBe(earnings + 5);
 	await fan.dispose();
 });
+
+test('signing out in one tab takes the private dashboard away in the other and leaves it live', async ({
+	context,
+	baseURL
+}) => {
+	await signInAsDemo(context, baseURL!);
+	const first = await context.newPage();
+	const second = await context.newPage();
+	await openHydrated(first, '/creators/c1');
+	await openHydrated(second, '/dashboard');
+	await expect(second.getByTestId('earnings')).toBeVisible();
+	await expect(second.getByTestId('live-status')).toHaveAttribute('data-state', 'open');
+
+	await first.bringToFront();
+	await first.getByRole('button', { name: 'Sign out' }).click();
+	await expect(first.getByRole('link', { name: 'Sign in' })).toBeVisible();
+
+	await second.bringToFront();
+	// The server ended the session's socket; the tab reloads as the guest it now is.
+	await expect(second).toHaveURL(/\/login/);
+	await expect(second.getByTestId('earnings')).toHaveCount(0);
+	await expect(second.getByRole('button', { name: 'Sign out' })).toHaveCount(0);
+	await expect(second.getByTestId('live-status')).toHaveAttribute('data-state', 'open');
+});

@@ -18,11 +18,13 @@ import type { Trace } from '$machines/trace/format';
 import { actorPath, TraceRecorder } from '$machines/trace/recorder';
 import { stateLabel } from '$machines/trace/state-label';
 import { inspectorObserver } from './inspector';
-import type { Creator, ProfilePatch } from '$lib/shared/protocol';
+import { SESSION_CLOSE_REASONS, type Creator, type ProfilePatch } from '$lib/shared/protocol';
 import type { RequestFailure } from '$machines/retry-policy';
 
 /** How many recent events the test page lists per actor. */
 const EVENT_HISTORY = 6;
+/** The close code the server ends a session's sockets with. */
+const POLICY_VIOLATION = 1008;
 
 interface ActorSnapshotLike {
 	value?: unknown;
@@ -232,6 +234,21 @@ export class LiveSession {
 
 	get socketState(): string {
 		return socketCondition(this.snapshotOf('socket')?.value);
+	}
+
+	/**
+	 * Whether the server closed this tab's socket because its session ended: signed out in
+	 * another tab, or expired. What the page shows may be private and is now out of date.
+	 */
+	get sessionEnded(): boolean {
+		const snapshot = this.snapshotOf('socket');
+		const reasons: readonly unknown[] = Object.values(SESSION_CLOSE_REASONS);
+
+		return (
+			socketCondition(snapshot?.value) === 'disconnected' &&
+			snapshot?.context?.lastCloseCode === POLICY_VIOLATION &&
+			reasons.includes(snapshot?.context?.lastError)
+		);
 	}
 
 	/**

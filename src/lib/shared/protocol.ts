@@ -6,6 +6,15 @@
 import { z } from 'zod';
 import { textProblem, type TextRules } from './profile-text';
 
+/**
+ * The reasons the server gives when it closes a socket (with 1008) because its session ended,
+ * so a tab can tell "you were signed out elsewhere" from any other refusal.
+ */
+export const SESSION_CLOSE_REASONS = {
+	signedOut: 'Signed out.',
+	expired: 'The session has expired.'
+} as const;
+
 /** Largest text frame a socket may send, in bytes; bigger frames close the socket with 1009. */
 export const MAX_FRAME_BYTES = 64 * 1024;
 

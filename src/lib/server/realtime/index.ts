@@ -11,6 +11,7 @@ import {
 	clientFrameSchema,
 	MAX_FRAME_BYTES,
 	parseFrame,
+	SESSION_CLOSE_REASONS,
 	type ClientFrame
 } from '$lib/shared/protocol';
 import { findSession, SESSION_COOKIE, type Session } from '../auth';
@@ -258,7 +259,7 @@ function closeWhenSessionExpires(client: Client): { timer?: NodeJS.Timeout } {
 	const arm = () => {
 		const left = (client.sessionExpiresAt ?? Infinity) - Date.now();
 		if (left <= 0) {
-			client.socket.close(1008, 'The session has expired.');
+			client.socket.close(1008, SESSION_CLOSE_REASONS.expired);
 			return;
 		}
 		handle.timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
@@ -386,7 +387,7 @@ function checkHeartbeats(hub: Hub): void {
 	const now = Date.now();
 	for (const client of hub.clients) {
 		if (client.sessionExpiresAt !== null && client.sessionExpiresAt <= now) {
-			client.socket.close(1008, 'The session has expired.');
+			client.socket.close(1008, SESSION_CLOSE_REASONS.expired);
 			continue;
 		}
 		if (!client.alive) {
@@ -410,7 +411,7 @@ export function closeSessionSockets(sessionId: string, code = 1008): void {
 	if (!realtime) return;
 
 	for (const client of realtime.hub.clients) {
-		if (client.sessionId === sessionId) client.socket.close(code, 'Signed out.');
+		if (client.sessionId === sessionId) client.socket.close(code, SESSION_CLOSE_REASONS.signedOut);
 	}
 }
 
