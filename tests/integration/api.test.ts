@@ -386,4 +386,19 @@ describe('fault switch when not enabled', () => {
 			expect(response.status).toBe(404);
 		}
 	});
+
+	it('tells the test page there is no switch with the page itself, so it asks nothing that 404s', async () => {
+		for (const [target, available] of [
+			[production, false],
+			[server, true]
+		] as const) {
+			const response = await fetch(`${target.baseUrl}/test/creator-data-v2/__data.json`);
+			expect(response.status).toBe(200);
+			// SvelteKit's page data: each node's values flattened, the first naming the others' places.
+			const { nodes } = (await response.json()) as { nodes: { data?: unknown[] }[] };
+			const page = nodes.at(-1)?.data ?? [];
+			const fields = page[0] as { faultsAvailable: number };
+			expect(page[fields.faultsAvailable]).toBe(available);
+		}
+	});
 });
