@@ -37,10 +37,20 @@ export const heartbeat = {
 /** How often the event log is polled over HTTP while the socket has given up. */
 export const POLL_INTERVAL_MS = 5_000;
 
+/**
+ * Answered polls after giving up before the socket is tried again (12, 5 s apart: about a
+ * minute), so a server that restarted for longer than the reconnects lasted gets its sockets
+ * back. Each try that fails again doubles the wait, so a network that lets HTTP through but
+ * blocks sockets costs a handful of attempts an hour, not a loop.
+ */
+export const POLLS_BEFORE_SOCKET_RETRY = 12;
+
 export interface SocketInput {
 	url: string;
 	/** Reconnects after a drop before giving up; 5 unless given. */
 	maxAttempts?: number;
+	/** Answered polls before the socket is tried again; `POLLS_BEFORE_SOCKET_RETRY` unless given. */
+	pollsBeforeRetry?: number;
 }
 
 export interface SocketContext {
@@ -59,6 +69,10 @@ export interface SocketContext {
 	opens: number;
 	/** What the browser last said about the network. */
 	online: boolean;
+	/** Polls the server answered since the socket gave up. */
+	answeredPolls: number;
+	/** Answered polls to wait for before trying the socket again; doubles after each try. */
+	pollsBeforeRetry: number;
 }
 
 export type SocketEvent =
@@ -117,6 +131,13 @@ export const socketMachine = setup({
 		closedByPolicy: ({ event }) =>
 			event.type === 'socket.closed' && event.code === POLICY_VIOLATION,
 		hasOpenedBefore: ({ context }) => context.opens > 0,
+		// A poll that got any answer means the server is back, over HTTP at least.
+		serverBackLongEnough: ({ context, event }) =>
+			event.type === 'xstate.done.actor.pollEvents' &&
+			event.output.length > 0 &&
+			context.answeredPolls + 1 >= context.pollsBeforeRetry,
+		pollAnswered: ({ event }) =>
+			event.type === 'xstate.done.actor.pollEvents' && event.output.length > 0,
 		hasAttemptsLeft: ({ context }) => context.attempts < context.maxAttempts,
 		isOffline: ({ context }) => !context.online,
 		hasSubscriptions: ({ context }) => context.subscriptions.length > 0,
@@ -135,7 +156,15 @@ export const socketMachine = setup({
 			attempts: 0,
 			lastError: null,
 			retryAfterMs: null,
-			opens: ({ context }) => context.opens + 1
+			opens: ({ context }) => context.opens + 1,
+			pollsBeforeRetry: POLLS_BEFORE_SOCKET_RETRY
+		}),
+		forgetAnsweredPolls: assign({ answeredPolls: 0 }),
+		countAnsweredPoll: assign({ answeredPolls: ({ context }) => context.answeredPolls + 1 }),
+		// One probe: if it fails, the socket is given up again at once, with no backoff round.
+		retryFromPoll: assign({
+			attempts: ({ context }) => context.maxAttempts,
+			pollsBeforeRetry: ({ context }) => context.pollsBeforeRetry * 2
 		}),
 		recordClose: assign(({ event }) => {
 			if (event.type !== 'socket.closed') return {};
@@ -299,7 +328,9 @@ export const socketMachine = setup({
 		cursors: {},
 		retryAfterMs: null,
 		opens: 0,
-		online: true
+		online: true,
+		answeredPolls: 0,
+		pollsBeforeRetry: input.pollsBeforeRetry ?? POLLS_BEFORE_SOCKET_RETRY
 	}),
 	initial: 'disconnected',
 	on: {
@@ -494,6 +525,7 @@ export const socketMachine = setup({
 				'All reconnects failed; events still arrive by polling the log over HTTP until the socket is back.',
 			tags: ['gaveUp'],
 			initial: 'checking',
+			entry: 'forgetAnsweredPolls',
 			on: {
 				'socket.reconnect': {
 					description: 'Try again from the start.',
@@ -550,11 +582,25 @@ export const socketMachine = setup({
 							creatorIds: context.subscriptions,
 							cursors: context.cursors
 						}),
-						onDone: {
-							description: 'Apply what came back, then wait.',
-							target: 'waiting',
-							actions: 'takePolledEvents'
-						},
+						onDone: [
+							{
+								description:
+									'The server has answered polls for a while: apply what came back and try the socket once.',
+								guard: 'serverBackLongEnough',
+								target: '#socket.active',
+								actions: ['takePolledEvents', 'retryFromPoll']
+							},
+							{
+								description: 'The server answered: apply what came back, count it, then wait.',
+								guard: 'pollAnswered',
+								target: 'waiting',
+								actions: ['takePolledEvents', 'countAnsweredPoll']
+							},
+							{
+								description: 'No creator could be read: wait and poll again.',
+								target: 'waiting'
+							}
+						],
 						onError: { description: 'The poll failed: wait and poll again.', target: 'waiting' }
 					}
 				},

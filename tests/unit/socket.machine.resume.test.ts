@@ -10,6 +10,7 @@ import {
 	CONNECT_TIMEOUT_MS,
 	heartbeat,
 	POLL_INTERVAL_MS,
+	POLLS_BEFORE_SOCKET_RETRY,
 	socketMachine
 } from '../../machines/socket.machine';
 import type { EventFrame } from '../../src/lib/shared/protocol';
@@ -259,6 +260,51 @@ describe('socketMachine resume and liveness', () => {
 			type: 'subscribe',
 			creatorId: 'c1',
 			afterEventId: 15
+		});
+	});
+
+	it('tries the socket again once polls have reached the server for about a minute, waiting twice as long after each miss', async () => {
+		let pollsAnswered = true;
+		const machine = socketMachine.provide({
+			actors: {
+				pollEvents: fromPromise<PollResult[], PollInput>(async () =>
+					pollsAnswered ? [{ creatorId: 'c1', kind: 'events', events: [], lastEventId: 3 }] : []
+				)
+			},
+			actions: { forwardEvent: () => {}, notifyReopened: () => {} }
+		});
+		const actor = createActor(machine, { input: { url: SOCKET_URL, maxAttempts: 1 } }).start();
+		actor.send({ type: 'socket.subscribe', creatorId: 'c1' });
+		actor.send({ type: 'socket.connect' });
+		await vi.advanceTimersByTimeAsync(MOCK_CONNECT_MS);
+		// The socket server stays down; HTTP answers (a proxy that blocks sockets, say).
+		server.drop();
+		server.stop();
+		await vi.advanceTimersByTimeAsync(500 + 2 * MOCK_CONNECT_MS);
+		expect(actor.getSnapshot().hasTag('gaveUp')).toBe(true);
+		const socketsWhenGivenUp = TrackedWebSocket.created.length;
+
+		// 12 answered polls, the first at once and then every 5 s, then one probing socket,
+		// refused again.
+		await vi.advanceTimersByTimeAsync((POLLS_BEFORE_SOCKET_RETRY - 1) * POLL_INTERVAL_MS - 1_000);
+		expect(TrackedWebSocket.created).toHaveLength(socketsWhenGivenUp);
+		await vi.advanceTimersByTimeAsync(1_000 + 500 + 2 * MOCK_CONNECT_MS);
+		expect(TrackedWebSocket.created).toHaveLength(socketsWhenGivenUp + 1);
+		expect(actor.getSnapshot().hasTag('gaveUp')).toBe(true);
+
+		// The next try waits two minutes; unanswered polls do not count towards it.
+		pollsAnswered = false;
+		await vi.advanceTimersByTimeAsync(2 * POLLS_BEFORE_SOCKET_RETRY * POLL_INTERVAL_MS);
+		expect(TrackedWebSocket.created).toHaveLength(socketsWhenGivenUp + 1);
+		pollsAnswered = true;
+		server = startServer();
+		await vi.advanceTimersByTimeAsync(2 * POLLS_BEFORE_SOCKET_RETRY * POLL_INTERVAL_MS);
+		expect(actor.getSnapshot().matches({ active: 'open' })).toBe(true);
+		expect(actor.getSnapshot().context.attempts).toBe(0);
+		expect(TrackedWebSocket.created.at(-1)?.sent).toContainEqual({
+			type: 'subscribe',
+			creatorId: 'c1',
+			afterEventId: 3
 		});
 	});
 });

@@ -307,7 +307,7 @@ const searchableSocket = socketMachine.provide({
 export const socketModel: ChartModel = {
 	machine: socketMachine,
 	searchable: searchableSocket,
-	inputs: [{ url: 'ws://localhost/ws', maxAttempts: 1 }],
+	inputs: [{ url: 'ws://localhost/ws', maxAttempts: 1, pollsBeforeRetry: 2 }],
 	events: (snapshot) => {
 		const events: EventObject[] = [
 			{ type: 'socket.connect' },
@@ -341,6 +341,7 @@ export const socketModel: ChartModel = {
 		if (snapshot.matches({ failed: 'polling' })) {
 			events.push(
 				{ type: 'xstate.done.actor.pollEvents', output: polled } as EventObject,
+				{ type: 'xstate.done.actor.pollEvents', output: [] } as EventObject,
 				{ type: 'xstate.error.actor.pollEvents', error: new Error('offline') } as EventObject
 			);
 		}
@@ -358,7 +359,10 @@ export const socketModel: ChartModel = {
 			Math.min(snapshot.context.opens, 1),
 			snapshot.context.subscriptions.length,
 			snapshot.context.online,
-			JSON.stringify(snapshot.context.cursors)
+			JSON.stringify(snapshot.context.cursors),
+			// Counted only while given up (it starts again at 0 each time); the model's first retry
+			// comes after 2 answered polls, and later waits only grow.
+			snapshot.matches('failed') ? Math.min(snapshot.context.answeredPolls, 2) : 0
 		].join(' '),
 	start(input, inspect) {
 		// Backoff is jittered; a wait drawn as 0 ms would fire before the step settles.
@@ -424,6 +428,12 @@ export const socketModel: ChartModel = {
 					snapshot.context.attempts < snapshot.context.maxAttempts
 				) {
 					problems.push('gave up with attempts left');
+				}
+				if (
+					snapshot.matches('failed') &&
+					snapshot.context.answeredPolls >= snapshot.context.pollsBeforeRetry
+				) {
+					problems.push('kept polling after the server answered long enough');
 				}
 
 				return problems;
