@@ -6,6 +6,9 @@ export const load: PageLoad = async ({ fetch }) => {
 	const response = await fetch('/api/creators');
 	if (!response.ok) error(response.status, 'The creators could not be loaded.');
 
-	const { creators } = (await response.json()) as { creators: Creator[] };
-	return { creators };
+	const { creators, eventId } = (await response.json()) as {
+		creators: Creator[];
+		eventId?: number;
+	};
+	return { creators, eventId };
 };

@@ -120,6 +120,24 @@ describe('creators', () => {
 		expect(creators[1].activeFlashSale).toMatchObject({ creatorId: 'c2', discountPercent: 25 });
 	});
 
+	it('lists creators with the log position the list reflects, so a page follows on from it', async () => {
+		const before = bodyOf(await api(server, 'GET', '/api/creators')) as { eventId?: number };
+		const saved = await api(server, 'PATCH', '/api/creators/c2', {
+			cookie: bravo,
+			body: { bio: 'listed after this' }
+		});
+		const after = bodyOf(await api(server, 'GET', '/api/creators')) as {
+			eventId?: number;
+			creators?: { id: string; bio: string }[];
+		};
+
+		expect(saved.status).toBe(200);
+		expect(typeof before.eventId).toBe('number');
+		expect(after.eventId).toBe((bodyOf(saved) as { eventId: number }).eventId);
+		expect(after.eventId).toBeGreaterThan(before.eventId as number);
+		expect(after.creators?.find((creator) => creator.id === 'c2')?.bio).toBe('listed after this');
+	});
+
 	it('shows earnings to the owner only', async () => {
 		const own = await api(server, 'GET', '/api/creators/c1', { cookie: alpha });
 		const other = await api(server, 'GET', '/api/creators/c1', { cookie: bravo });

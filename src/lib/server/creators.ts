@@ -60,13 +60,24 @@ export function isOwner(user: SessionUser | null, creatorId: string): boolean {
 	return user?.creatorId === creatorId;
 }
 
-export async function listCreators(): Promise<Creator[]> {
+/**
+ * Every creator's public copy and the log position the list reflects, so a page that shows
+ * it can follow each creator from there without missing what happens before its socket opens.
+ */
+export async function listCreators(): Promise<{ creators: Creator[]; eventId: number }> {
 	const db = await getDb();
-	const rows = await db.selectFrom('creators').selectAll().orderBy('id').execute();
-	const ids = rows.map((row) => row.id);
-	const sales = new Map((await activeFlashSales(db, ids)).map((sale) => [sale.creator_id, sale]));
 
-	return rows.map((row) => toCreator(row, sales.get(row.id), false));
+	// One connection serves every query, so no write lands between the reads.
+	return db.connection().execute(async (connection) => {
+		const rows = await connection.selectFrom('creators').selectAll().orderBy('id').execute();
+		const ids = rows.map((row) => row.id);
+		const sales = new Map(
+			(await activeFlashSales(connection, ids)).map((sale) => [sale.creator_id, sale])
+		);
+		const creators = rows.map((row) => toCreator(row, sales.get(row.id), false));
+
+		return { creators, eventId: await headEventId(connection) };
+	});
 }
 
 /** The creator as `viewer` may see them, or null when there is no such creator. */

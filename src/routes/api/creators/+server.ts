@@ -3,4 +3,4 @@ import { listCreators } from '$lib/server/creators';
 import { apiRoute } from '$lib/server/http';
 import type { RequestHandler } from './$types';
 
-export const GET: RequestHandler = apiRoute(async () => json({ creators: await listCreators() }));
+export const GET: RequestHandler = apiRoute(async () => json(await listCreators()));
