@@ -25,7 +25,28 @@ export interface TabLink {
 interface LinkOptions {
 	tabId: string;
 	report: (event: ChannelEvent) => void;
+	/**
+	 * Where a dropped message is noted, once per link and reason. `console.debug` unless given:
+	 * visible to a developer who asks for it, silent for everyone else.
+	 */
+	note?: (message: string) => void;
 }
+
+/** Notes each reason a message was dropped the first time only, so a loop cannot flood. */
+function noteOnce(options: LinkOptions): (reason: string) => void {
+	const noted = new Set<string>();
+	const note = options.note ?? ((message: string) => console.debug(message));
+
+	return (reason) => {
+		if (noted.has(reason)) return;
+
+		noted.add(reason);
+		note(`Tab sync dropped a message: ${reason}`);
+	};
+}
+
+const CLOSED = 'this tab has closed its channel.';
+const UNCOPYABLE = 'it could not be copied as plain data.';
 
 /**
  * Opens the best transport this browser has and reports `tab.ready` or `tab.unavailable`.
@@ -70,14 +91,16 @@ function isFromTab(message: unknown, tabId: string): boolean {
 
 function openBroadcastLink(options: LinkOptions): TabLink {
 	const broadcast = new globalThis.BroadcastChannel(CHANNEL_NAME);
+	const drop = noteOnce(options);
 	let open = true;
 	broadcast.onmessage = (event: MessageEvent) => receiveFrom(options, event.data);
 	options.report({ type: 'tab.ready', transport: 'broadcast' });
 
 	return {
 		post(message) {
+			if (!open) return drop(CLOSED);
 			const plain = toPlainMessage(message);
-			if (!open || plain === null) return;
+			if (plain === null) return drop(UNCOPYABLE);
 
 			broadcast.postMessage(plain);
 		},
@@ -90,6 +113,7 @@ function openBroadcastLink(options: LinkOptions): TabLink {
 }
 
 function openStorageLink(storage: Storage, options: LinkOptions): TabLink {
+	const drop = noteOnce(options);
 	let writable = true;
 	let open = true;
 
@@ -120,8 +144,11 @@ function openStorageLink(storage: Storage, options: LinkOptions): TabLink {
 
 	return {
 		post(message) {
+			if (!open) return drop(CLOSED);
+			// Storage that refused a write was reported once already; the link stays quiet.
+			if (!writable) return;
 			const plain = toPlainMessage(message);
-			if (!open || !writable || plain === null) return;
+			if (plain === null) return drop(UNCOPYABLE);
 
 			write(JSON.stringify(plain));
 		},

@@ -79,12 +79,42 @@ describe('C08 uncopyable payloads', () => {
 		expect(creator.getSnapshot().status).toBe('stopped');
 	});
 
-	it('ignores a post after the link is closed', () => {
-		const link = openTabLink({ tabId: 'tab-a', report: () => {} });
+	it('ignores a post after the link is closed, and notes it once', () => {
+		const notes: string[] = [];
+		const link = openTabLink({ tabId: 'tab-a', report: () => {}, note: (m) => notes.push(m) });
 		link.close();
 
-		expect(() =>
-			link.post({ type: 'sync.request', sourceTabId: 'tab-a', sentAt: Date.now() })
-		).not.toThrow();
+		for (let post = 0; post < 3; post += 1) {
+			expect(() =>
+				link.post({ type: 'sync.request', sourceTabId: 'tab-a', sentAt: Date.now() })
+			).not.toThrow();
+		}
+		expect(notes).toEqual(['Tab sync dropped a message: this tab has closed its channel.']);
+	});
+
+	it('notes a message that cannot be copied once, and still sends the next good one', () => {
+		const notes: string[] = [];
+		const posted: unknown[] = [];
+		vi.stubGlobal(
+			'BroadcastChannel',
+			class {
+				onmessage = null;
+				postMessage(data: unknown) {
+					posted.push(data);
+				}
+				close() {}
+			}
+		);
+		const link = openTabLink({ tabId: 'tab-a', report: () => {}, note: (m) => notes.push(m) });
+		const cyclic: Record<string, unknown> = { type: 'sync.request' };
+		cyclic.self = cyclic;
+
+		link.post(cyclic);
+		link.post(cyclic);
+		link.post({ type: 'sync.request', sourceTabId: 'tab-a', sentAt: 1 });
+
+		expect(notes).toEqual(['Tab sync dropped a message: it could not be copied as plain data.']);
+		expect(posted).toEqual([{ type: 'sync.request', sourceTabId: 'tab-a', sentAt: 1 }]);
+		vi.unstubAllGlobals();
 	});
 });
