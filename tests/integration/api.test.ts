@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNTS, api, signIn, SocketClient, startServer, type TestServer } from './helpers';
 
@@ -30,6 +31,29 @@ beforeAll(async () => {
 afterAll(() => server?.stop());
 
 describe('session', () => {
+	it('signs in every demo account the README lists, as the role it names', async () => {
+		const readme = readFileSync('README.md', 'utf8');
+		const rows = [
+			...readme.matchAll(/^\| `([^`]+@creatordata\.test)`.*?\| `([^`]+)` +\| ([^|]+?) +\|$/gm)
+		];
+		expect(rows.length).toBeGreaterThanOrEqual(5);
+
+		for (const [, email, password, role] of rows) {
+			const response = await fetch(`${server.baseUrl}/api/session`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify({ email, password })
+			});
+			const { user } = (await response.json()) as { user: { creatorId: string | null } };
+			const creatorId = /creator `(c\d+)`/.exec(role as string)?.[1] ?? null;
+			expect({ email, status: response.status, creatorId: user.creatorId }).toEqual({
+				email,
+				status: 200,
+				creatorId
+			});
+		}
+	});
+
 	it('signs in with a cookie that is httpOnly, SameSite=Lax and lasts 30 days', async () => {
 		const response = await fetch(`${server.baseUrl}/api/session`, {
 			method: 'POST',

@@ -72,7 +72,8 @@ const SUBSCRIPTIONS: Array<[fan: number, creatorId: string]> = [
 	[2, 'c3']
 ];
 
-const FLASH_SALE = { creatorId: 'c2', discountPercent: 25, durationMs: 60 * 60 * 1000 };
+/** Runs for the longest a sale may (a day), so a demo started today still shows it tonight. */
+const FLASH_SALE = { creatorId: 'c2', discountPercent: 25, durationMs: 24 * 60 * 60 * 1000 };
 
 export async function seed(db: Kysely<Database>): Promise<void> {
 	const now = new Date().toISOString();
