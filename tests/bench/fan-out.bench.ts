@@ -35,6 +35,7 @@ function subscriber(index: number): Client {
 		address: '127.0.0.1',
 		sessionExpiresAt: null,
 		creators: new Set(),
+		resynced: new Set(),
 		alive: true,
 		budget: new FrameBudget({ perSecond: 30, burst: 250 }, 0),
 		throttled: false,

@@ -16,6 +16,11 @@ export type Client = {
 	address: string;
 	sessionExpiresAt: number | null;
 	creators: Set<string>;
+	/**
+	 * Followed creators this socket was told to reload over HTTP. Its live stream has carried
+	 * every later event since, so no replay can add anything until it subscribes afresh.
+	 */
+	resynced: Set<string>;
 	alive: boolean;
 	/** What this socket may still send before it is throttled. */
 	budget: FrameBudget;
@@ -64,6 +69,7 @@ export class Hub {
 
 	leave(client: Client, creatorId: string): void {
 		client.creators.delete(creatorId);
+		client.resynced.delete(creatorId);
 		const room = this.rooms.get(creatorId);
 		if (!room) return;
 

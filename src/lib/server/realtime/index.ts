@@ -11,7 +11,8 @@ import {
 	clientFrameSchema,
 	MAX_FRAME_BYTES,
 	parseFrame,
-	type ClientFrame
+	type ClientFrame,
+	type EventFrame
 } from '$lib/shared/protocol';
 import { findSession, SESSION_COOKIE, type Session } from '../auth';
 import {
@@ -23,7 +24,7 @@ import {
 } from '../config';
 import { creatorExists } from '../creators';
 import { getDb } from '../db';
-import { getEventBus, headEventId, resumeFrom } from '../events';
+import { getEventBus, headEventId, resumeFrom, type ResyncReason } from '../events';
 import { logger } from '../logger';
 import { upgradeAddress } from '../security/client-address';
 import { originAllowed } from '../security/origin';
@@ -40,7 +41,7 @@ function heartbeatMs(): number {
 const RESTART_RETRY_MS = 1_000;
 /** Longest delay setTimeout accepts; a session further out is checked again at that point. */
 const MAX_TIMER_MS = 2_147_483_647;
-/** Events replayed per `resume`; a client further behind resumes again from the last one. */
+/** Events one replay (a `subscribe` with `afterEventId`, or a `resume`) sends at most. */
 const RESUME_LIMIT = 500;
 
 type RealtimeState = {
@@ -181,6 +182,7 @@ function onConnection(hub: Hub, socket: WebSocket, session: Session, address: st
 		address,
 		sessionExpiresAt: session.expiresAt.getTime(),
 		creators: new Set(),
+		resynced: new Set(),
 		alive: true,
 		budget: new FrameBudget(
 			{ perSecond: socketFramesPerSecond(), burst: socketFrameBurst() },
@@ -328,15 +330,77 @@ async function handleFrame(hub: Hub, client: Client, frame: ClientFrame): Promis
 			send(client, { type: 'unsubscribed', creatorId: frame.creatorId });
 			return;
 
-		case 'resume': {
-			const missed = await resumeFrom(frame.lastEventId, [...client.creators], RESUME_LIMIT);
-			if (missed.kind === 'events') {
-				for (const event of missed.events) {
-					if (Hub.mayReceive(client, event)) send(client, event);
-				}
-			}
+		case 'resume':
+			await resumeAfter(client, frame.lastEventId);
 			return;
+	}
+}
+
+/** Sends replayed events the socket may see; returns the id of the last one, 0 for none. */
+function sendReplay(client: Client, events: EventFrame[]): number {
+	let sentThrough = 0;
+	for (const event of events) {
+		if (Hub.mayReceive(client, event)) send(client, event);
+		sentThrough = event.id;
+	}
+
+	return sentThrough;
+}
+
+/** Tells the socket to reload these creators over HTTP, each once while it stays subscribed. */
+function tellResync(client: Client, creatorIds: string[], lastEventId: number): void {
+	for (const creatorId of creatorIds) {
+		send(client, { type: 'resync', creatorId, lastEventId });
+		client.resynced.add(creatorId);
+	}
+}
+
+/**
+ * Sends the events held back during a replay. A held event of a replayed creator that the
+ * replay already carried is skipped; every other one goes out.
+ */
+function releaseHeld(client: Client, replayed: string[], sentThrough: number): void {
+	for (const event of client.held ?? []) {
+		if (!replayed.includes(event.creatorId) || event.id > sentThrough) send(client, event);
+	}
+}
+
+const CANNOT_RESUME: Record<ResyncReason, string> = {
+	ahead: 'is ahead of the event log',
+	pruned: 'is older than the event log keeps',
+	too_many: `is more than ${RESUME_LIMIT} events behind`
+};
+
+/**
+ * Replays what every followed creator missed after `lastEventId`, holding live events back
+ * meanwhile as a subscribe does. When the log cannot serve it, each creator it covers is told
+ * to resync; a creator already told needs nothing, since its live stream has run since. With
+ * no creator left to tell, an unservable resume still gets an answer: a `cannot_resume` error.
+ */
+async function resumeAfter(client: Client, lastEventId: number): Promise<void> {
+	const creatorIds = [...client.creators].filter((creatorId) => !client.resynced.has(creatorId));
+	client.held = [];
+
+	try {
+		const head = await headEventId(await getDb());
+		const missed = await resumeFrom(lastEventId, creatorIds, RESUME_LIMIT);
+
+		let sentThrough = 0;
+		if (missed.kind === 'events') {
+			sentThrough = sendReplay(client, missed.events);
+		} else if (creatorIds.length > 0) {
+			tellResync(client, creatorIds, head);
+		} else {
+			send(client, {
+				type: 'error',
+				code: 'cannot_resume',
+				message: `Event ${lastEventId} ${CANNOT_RESUME[missed.reason]} (newest: ${head}); reload over HTTP.`
+			});
 		}
+
+		releaseHeld(client, creatorIds, sentThrough);
+	} finally {
+		client.held = null;
 	}
 }
 
@@ -362,20 +426,11 @@ async function subscribeFrom(
 		let sentThrough = 0;
 		if (afterEventId !== undefined) {
 			const missed = await resumeFrom(afterEventId, [creatorId], RESUME_LIMIT);
-			if (missed.kind === 'resync') {
-				send(client, { type: 'resync', creatorId, lastEventId });
-			} else {
-				for (const event of missed.events) {
-					if (Hub.mayReceive(client, event)) send(client, event);
-					sentThrough = event.id;
-				}
-			}
+			if (missed.kind === 'resync') tellResync(client, [creatorId], lastEventId);
+			else sentThrough = sendReplay(client, missed.events);
 		}
 
-		// A held event the replay already carried is skipped; other creators' events all go out.
-		for (const event of client.held) {
-			if (event.creatorId !== creatorId || event.id > sentThrough) send(client, event);
-		}
+		releaseHeld(client, [creatorId], sentThrough);
 	} finally {
 		client.held = null;
 	}
