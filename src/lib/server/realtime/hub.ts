@@ -3,6 +3,7 @@ import { PRIVATE_EVENTS, type EventFrame, type ServerFrame } from '$lib/shared/p
 import type { SessionUser } from '../auth';
 import { logger } from '../logger';
 import type { FrameBudget } from './frame-budget';
+import type { ReplayBudget } from './replay-budget';
 
 /** One connected socket and what the hub knows about it. */
 export type Client = {
@@ -24,6 +25,8 @@ export type Client = {
 	alive: boolean;
 	/** What this socket may still send before it is throttled. */
 	budget: FrameBudget;
+	/** How many logged events may still be replayed to this socket. */
+	replayBudget: ReplayBudget;
 	/** Set while frames are being refused, so one `rate_limited` error covers a run of them. */
 	throttled: boolean;
 	/** Set once the socket is closed for flooding; later frames are dropped without a word. */

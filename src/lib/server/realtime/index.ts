@@ -18,18 +18,26 @@ import { findSession, SESSION_COOKIE, type Session } from '../auth';
 import {
 	socketFrameBurst,
 	socketFramesPerSecond,
+	socketReplayBudget,
 	socketsPerAddress,
 	socketsPerUser,
 	socketSubscriptionsCap
 } from '../config';
 import { creatorExists } from '../creators';
 import { getDb } from '../db';
-import { getEventBus, headEventId, resumeFrom, type ResyncReason } from '../events';
+import {
+	getEventBus,
+	headEventId,
+	resumeFrom,
+	type Resumption,
+	type ResyncReason
+} from '../events';
 import { logger } from '../logger';
 import { upgradeAddress } from '../security/client-address';
 import { originAllowed } from '../security/origin';
 import { FrameBudget } from './frame-budget';
 import { Hub, send, type Client } from './hub';
+import { ReplayBudget } from './replay-budget';
 
 /** How often sockets are pinged; one that has not answered the previous ping is dropped. */
 function heartbeatMs(): number {
@@ -174,6 +182,7 @@ export function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Bu
 }
 
 function onConnection(hub: Hub, socket: WebSocket, session: Session, address: string): void {
+	const replay = socketReplayBudget();
 	const client: Client = {
 		socket,
 		user: session.user,
@@ -188,6 +197,7 @@ function onConnection(hub: Hub, socket: WebSocket, session: Session, address: st
 			{ perSecond: socketFramesPerSecond(), burst: socketFrameBurst() },
 			Date.now()
 		),
+		replayBudget: new ReplayBudget({ events: replay.limit, windowMs: replay.windowMs }, Date.now()),
 		throttled: false,
 		flooding: false,
 		queue: Promise.resolve(),
@@ -302,10 +312,13 @@ async function handleFrame(hub: Hub, client: Client, frame: ClientFrame): Promis
 			return;
 
 		case 'subscribe':
-			if (
-				!client.creators.has(frame.creatorId) &&
-				client.creators.size >= socketSubscriptionsCap()
-			) {
+			// Already followed: its events are flowing, so a repeat (with or without
+			// `afterEventId`) replays nothing; otherwise each repeat could replay the log again.
+			if (client.creators.has(frame.creatorId)) {
+				send(client, { type: 'subscribed', creatorId: frame.creatorId });
+				return;
+			}
+			if (client.creators.size >= socketSubscriptionsCap()) {
 				send(client, {
 					type: 'error',
 					code: 'too_many_subscriptions',
@@ -334,6 +347,22 @@ async function handleFrame(hub: Hub, client: Client, frame: ClientFrame): Promis
 			await resumeAfter(client, frame.lastEventId);
 			return;
 	}
+}
+
+/**
+ * The events after `afterId` for these creators, when the log holds them all and the socket's
+ * replay budget covers them; the budget is charged for what is returned.
+ */
+async function replayable(
+	client: Client,
+	afterId: number,
+	creatorIds: string[]
+): Promise<Resumption> {
+	const allowed = Math.min(RESUME_LIMIT, client.replayBudget.available(Date.now()));
+	const missed = await resumeFrom(afterId, creatorIds, allowed);
+	if (missed.kind === 'events') client.replayBudget.spend(missed.events.length);
+
+	return missed;
 }
 
 /** Sends replayed events the socket may see; returns the id of the last one, 0 for none. */
@@ -383,7 +412,7 @@ async function resumeAfter(client: Client, lastEventId: number): Promise<void> {
 
 	try {
 		const head = await headEventId(await getDb());
-		const missed = await resumeFrom(lastEventId, creatorIds, RESUME_LIMIT);
+		const missed = await replayable(client, lastEventId, creatorIds);
 
 		let sentThrough = 0;
 		if (missed.kind === 'events') {
@@ -408,7 +437,8 @@ async function resumeAfter(client: Client, lastEventId: number): Promise<void> {
  * Joins a creator's room. With `afterEventId` (a reconnect) the events the client missed are
  * replayed first, oldest first; live events that arrive meanwhile are held and sent after
  * them, so the client sees every event once and in order. When the log no longer has what
- * was missed, the client is told to reload instead.
+ * was missed, or the socket's replay budget does not cover it, the client is told to reload
+ * instead.
  */
 async function subscribeFrom(
 	hub: Hub,
@@ -425,7 +455,7 @@ async function subscribeFrom(
 
 		let sentThrough = 0;
 		if (afterEventId !== undefined) {
-			const missed = await resumeFrom(afterEventId, [creatorId], RESUME_LIMIT);
+			const missed = await replayable(client, afterEventId, [creatorId]);
 			if (missed.kind === 'resync') tellResync(client, [creatorId], lastEventId);
 			else sentThrough = sendReplay(client, missed.events);
 		}
