@@ -1,7 +1,8 @@
 /**
- * What one socket can make the server send. A replay reads whole events from the log, so
- * repeating replaying subscribes and resumes must not multiply it, and a resume the log
- * cannot serve still gets an answer, once per creator.
+ * What one socket can make the server send, and what a full server tells a new one. A replay
+ * reads whole events from the log, so repeating replaying subscribes and resumes must not
+ * multiply it; a resume the log cannot serve still gets an answer; and past the server's
+ * socket cap a browser, which cannot read a refused upgrade's status, learns when to return.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerFrame } from '../../src/lib/shared/protocol';
@@ -231,5 +232,47 @@ describe('a resume the log cannot serve', () => {
 		]);
 		none.close();
 		told.close();
+	});
+});
+
+describe('the server’s socket cap', () => {
+	let server: TestServer;
+
+	beforeAll(async () => {
+		server = await startServer({ WS_MAX_SOCKETS: '2' });
+	});
+
+	afterAll(() => server?.stop());
+
+	async function openSockets(): Promise<number> {
+		const stats = await api(server, 'GET', '/api/test/stats');
+		return (stats.body as { sockets: number }).sockets;
+	}
+
+	it('turns a socket past the cap away with retryAfter and 1013, and lets one in once a socket closes', async () => {
+		const first = await SocketClient.open(server);
+		const second = await SocketClient.open(server);
+
+		const turnedAway = await SocketClient.open(server);
+		const wait = await turnedAway.next(
+			(frame): frame is Extract<ServerFrame, { type: 'retryAfter' }> => frame.type === 'retryAfter'
+		);
+		expect(await turnedAway.closed()).toBe(1013);
+		expect(turnedAway.frames).toEqual([]);
+		expect(wait.ms).toBeGreaterThanOrEqual(5000);
+		expect(wait.ms).toBeLessThan(10_000);
+		expect(await openSockets()).toBe(2);
+
+		first.close();
+		await first.closed();
+		const deadline = Date.now() + 3000;
+		while ((await openSockets()) > 1 && Date.now() < deadline) {
+			await new Promise((pause) => setTimeout(pause, 20));
+		}
+		const third = await SocketClient.open(server);
+		await third.subscribe('c1');
+		expect(third.closeCode).toBeNull();
+		second.close();
+		third.close();
 	});
 });

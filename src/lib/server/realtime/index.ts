@@ -19,6 +19,7 @@ import {
 	socketFrameBurst,
 	socketFramesPerSecond,
 	socketReplayBudget,
+	socketsCap,
 	socketsPerAddress,
 	socketsPerUser,
 	socketSubscriptionsCap
@@ -51,6 +52,15 @@ const RESTART_RETRY_MS = 1_000;
 const MAX_TIMER_MS = 2_147_483_647;
 /** Events one replay (a `subscribe` with `afterEventId`, or a `resume`) sends at most. */
 const RESUME_LIMIT = 500;
+/**
+ * How long a socket turned away at capacity waits at least, plus a random share of as much
+ * again: reconnect jitter is small next to this, so the server spreads the returns itself.
+ */
+const CAPACITY_RETRY_MS = 5_000;
+/** A turned-away socket that does not finish the close handshake is dropped after this long. */
+const TURNED_AWAY_GRACE_MS = 2_000;
+/** At capacity, one warning in this long says how many sockets were turned away. */
+const CAPACITY_WARNING_MS = 60_000;
 
 type RealtimeState = {
 	wss: WebSocketServer;
@@ -58,6 +68,8 @@ type RealtimeState = {
 	heartbeat: NodeJS.Timeout;
 	stopListening: () => void;
 	closing: boolean;
+	/** Sockets turned away at capacity since the last warning, and when that warning was. */
+	turnedAway: { count: number; warnedAt: number };
 };
 
 /**
@@ -92,7 +104,14 @@ function state(): RealtimeState {
 	const heartbeat = setInterval(() => checkHeartbeats(hub), heartbeatMs());
 	heartbeat.unref();
 
-	const created = { wss, hub, heartbeat, stopListening, closing: false };
+	const created = {
+		wss,
+		hub,
+		heartbeat,
+		stopListening,
+		closing: false,
+		turnedAway: { count: 0, warnedAt: -Infinity }
+	};
 	registry[STATE_KEY] = created;
 	return created;
 }
@@ -129,7 +148,9 @@ function ownerKey(user: Session['user'], sessionId: string): string {
  * security/origin.ts for the rule when Origin is missing). Every socket needs a live
  * session, a guest's included: without one the answer is 401. A user (or guest) who already
  * holds the most sockets allowed gets 429, and so does an address that does, whatever
- * sessions its sockets carry: guest sessions are cheap to mint, addresses are not.
+ * sessions its sockets carry: guest sessions are cheap to mint, addresses are not. When the
+ * whole server holds the most sockets it takes, the upgrade is accepted only to say when to
+ * come back (see turnAway).
  *
  * @example
  * httpServer.on('upgrade', (request, socket, head) => handleUpgrade(request, socket, head));
@@ -169,6 +190,9 @@ export function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Bu
 			if (ownerOpen >= socketsPerUser() || addressOpen >= socketsPerAddress()) {
 				return refuse(socket, 429, 'Too Many Requests');
 			}
+			if (realtime.hub.clients.size >= socketsCap()) {
+				return realtime.wss.handleUpgrade(request, socket, head, (ws) => turnAway(realtime, ws));
+			}
 
 			realtime.wss.handleUpgrade(request, socket, head, (ws) =>
 				onConnection(realtime.hub, ws, session, address)
@@ -179,6 +203,37 @@ export function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Bu
 			refuse(socket, 503, 'Service Unavailable');
 		}
 	);
+}
+
+/**
+ * Tells a socket the server is full and closes it with 1013 (Try Again Later). A browser
+ * cannot read the HTTP status of a refused upgrade, only frames and the close code, so this
+ * socket is accepted just long enough to carry the `retryAfter` it must wait at least.
+ */
+function turnAway(realtime: RealtimeState, socket: WebSocket): void {
+	socket.on('error', (error) => logger.debug({ err: error }, 'turned-away socket error'));
+	socket.send(
+		JSON.stringify({
+			type: 'retryAfter',
+			ms: CAPACITY_RETRY_MS + Math.floor(Math.random() * CAPACITY_RETRY_MS)
+		})
+	);
+	socket.close(1013, 'The server is at capacity; try again later.');
+
+	// These sockets are not in the hub, so none may linger on a client that never answers.
+	const grace = setTimeout(() => socket.terminate(), TURNED_AWAY_GRACE_MS);
+	grace.unref();
+	socket.once('close', () => clearTimeout(grace));
+
+	const now = Date.now();
+	realtime.turnedAway.count += 1;
+	if (now - realtime.turnedAway.warnedAt >= CAPACITY_WARNING_MS) {
+		logger.warn(
+			{ sockets: realtime.hub.clients.size, turnedAway: realtime.turnedAway.count },
+			'at the socket cap: turning sockets away'
+		);
+		realtime.turnedAway = { count: 0, warnedAt: now };
+	}
 }
 
 function onConnection(hub: Hub, socket: WebSocket, session: Session, address: string): void {
