@@ -10,6 +10,7 @@ import { WebSocket } from 'ws';
 import { describe, expect, it } from 'vitest';
 import { FrameBudget } from '../../src/lib/server/realtime/frame-budget';
 import { Hub, type Client } from '../../src/lib/server/realtime/hub';
+import { ReplayBudget } from '../../src/lib/server/realtime/replay-budget';
 import type { EventFrame } from '../../src/lib/shared/protocol';
 
 setFlagsFromString('--expose-gc');
@@ -35,8 +36,10 @@ function subscriber(index: number): Client {
 		address: '127.0.0.1',
 		sessionExpiresAt: null,
 		creators: new Set(),
+		resynced: new Set(),
 		alive: true,
 		budget: new FrameBudget({ perSecond: 30, burst: 250 }, 0),
+		replayBudget: new ReplayBudget({ events: 1000, windowMs: 60_000 }, 0),
 		throttled: false,
 		flooding: false,
 		queue: Promise.resolve(),

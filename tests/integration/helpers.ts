@@ -67,6 +67,42 @@ export function addCreators(server: TestServer, count: number, prefix = 'extra')
 	return ids;
 }
 
+/**
+ * Appends `count` new_subscription events for a creator straight into a running server's log,
+ * for tests that need a long history fast. They are never delivered live unless a later write
+ * on that server flushes the log, so a test that writes afterwards gets them as live events.
+ * Returns the new events' ids, oldest first.
+ */
+export function addEvents(server: TestServer, creatorId: string, count: number): number[] {
+	const db = new Database(server.databasePath);
+	db.pragma('busy_timeout = 5000');
+	const append = db.prepare(
+		'INSERT INTO events (creator_id, type, data, created_at) VALUES (?, ?, ?, ?)'
+	);
+	const now = new Date().toISOString();
+	const ids = db.transaction(() =>
+		Array.from({ length: count }, (_, index) => {
+			const data = JSON.stringify({ subscriberCount: index + 1 });
+			return Number(append.run(creatorId, 'new_subscription', data, now).lastInsertRowid);
+		})
+	)();
+	db.close();
+	return ids;
+}
+
+/** The newest event id in a running server's log, and how far retention has pruned it. */
+export function eventLog(server: TestServer): { head: number; prunedThrough: number } {
+	const db = new Database(server.databasePath, { readonly: true });
+	const { head } = db.prepare('SELECT coalesce(max(id), 0) AS head FROM events').get() as {
+		head: number;
+	};
+	const { pruned_through } = db.prepare('SELECT pruned_through FROM event_log_state').get() as {
+		pruned_through: number;
+	};
+	db.close();
+	return { head, prunedThrough: pruned_through };
+}
+
 export type ApiResponse = { status: number; body: unknown; headers: Headers };
 
 /** A JSON request; `body` as a string is sent as is, so tests can send broken JSON. */

@@ -31,6 +31,9 @@ describe('model-based paths', () => {
 			expect(coverage.transitions.missing).toEqual([]);
 			expect(coverage.states.reached).toBe(coverage.states.total);
 			expect(coverage.transitions.taken).toBe(coverage.transitions.total);
-		}
+		},
+		// Thousands of paths, each replayed on a real actor: seconds on an idle machine, more on
+		// a busy one. The limit only stops a hang; it is no speed target.
+		60_000
 	);
 });

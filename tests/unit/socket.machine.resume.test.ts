@@ -1,7 +1,7 @@
 /**
  * The socket machine under a real network's habits: repeats and resumes, resync, a silent
- * connection, offline spells, a tab coming into view, a server asking to wait, and polling
- * once the socket has given up.
+ * connection, offline spells, a tab coming into view, a restarting or full server asking to
+ * wait, and polling once the socket has given up.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createActor, fromPromise } from 'xstate';
@@ -215,6 +215,32 @@ describe('socketMachine resume and liveness', () => {
 		expect(actor.getSnapshot().value).toBe('backoff');
 		await vi.advanceTimersByTimeAsync(100 + MOCK_CONNECT_MS);
 		expect(actor.getSnapshot().matches({ active: 'open' })).toBe(true);
+	});
+
+	it('waits at least as long as a full server asked and tries again, when it closes with 1013', async () => {
+		let full = true;
+		server.server.on('connection', (socket) => {
+			if (!full) return;
+			socket.send(JSON.stringify({ type: 'retryAfter', ms: 6000 }));
+			socket.close({ code: 1013, reason: 'The server is at capacity.', wasClean: true });
+		});
+		const { actor } = startSocket();
+		actor.send({ type: 'socket.subscribe', creatorId: 'c1' });
+		actor.send({ type: 'socket.connect' });
+		// mock-socket opens after its delay and delivers the server's close after another.
+		await vi.advanceTimersByTimeAsync(2 * MOCK_CONNECT_MS);
+
+		// 1013 is "try again later", not the policy close (1008) that ends reconnecting.
+		expect(actor.getSnapshot().value).toBe('backoff');
+		expect(actor.getSnapshot().context).toMatchObject({ lastCloseCode: 1013, retryAfterMs: 6000 });
+		await vi.advanceTimersByTimeAsync(6000 - 1);
+		expect(TrackedWebSocket.created).toHaveLength(1);
+
+		full = false;
+		await vi.advanceTimersByTimeAsync(1 + MOCK_CONNECT_MS);
+		expect(TrackedWebSocket.created).toHaveLength(2);
+		expect(actor.getSnapshot().matches({ active: 'open' })).toBe(true);
+		expect(TrackedWebSocket.created[1].sent).toEqual([{ type: 'subscribe', creatorId: 'c1' }]);
 	});
 
 	it('polls the event log over HTTP once it has given up, and stops when the socket is back', async () => {

@@ -94,6 +94,25 @@ export function socketsPerUser(): number {
 }
 
 /**
+ * Sockets the whole server holds open at once (`WS_MAX_SOCKETS`, default 10,000). One more is
+ * accepted only to be told when to come back, since a browser cannot read the status of a
+ * refused upgrade.
+ */
+export function socketsCap(): number {
+	return positiveInteger('WS_MAX_SOCKETS', 10_000);
+}
+
+/**
+ * Events the server replays to one socket per window (`WS_REPLAY_BUDGET`, default 1000 a
+ * minute), over every replaying `subscribe` and `resume` together. Each replayed frame is a
+ * whole event read from the log, so without this bound a few bytes of requests buy megabytes
+ * of answers.
+ */
+export function socketReplayBudget(): RateLimitSetting {
+	return rateLimitSetting('WS_REPLAY_BUDGET', { limit: 1000, windowMs: 60_000 });
+}
+
+/**
  * Sockets one client address may hold open at once, whatever sessions they carry
  * (`WS_MAX_SOCKETS_PER_ADDRESS`, default 60), so minting guest sessions cannot multiply them.
  */

@@ -196,8 +196,15 @@ function toFrame(row: Selectable<EventsTable>): EventFrame {
 	} as EventFrame;
 }
 
+/**
+ * Why the log cannot replay: it already removed some of the events (`pruned`), the id is
+ * ahead of everything it holds (`ahead`, another database), or more than the limit are missed.
+ */
+export type ResyncReason = 'pruned' | 'ahead' | 'too_many';
+
 /** What a resuming client gets: the events it missed, or `resync` when the log cannot tell. */
-export type Resumption = { kind: 'events'; events: EventFrame[] } | { kind: 'resync' };
+export type Resumption =
+	{ kind: 'events'; events: EventFrame[] } | { kind: 'resync'; reason: ResyncReason };
 
 /**
  * The stored events after `afterId` for the given creators, oldest first. When some of them
@@ -214,7 +221,8 @@ export async function resumeFrom(
 		.selectFrom('event_log_state')
 		.select('pruned_through')
 		.executeTakeFirstOrThrow();
-	if (afterId < pruned_through || afterId > (await headEventId(db))) return { kind: 'resync' };
+	if (afterId < pruned_through) return { kind: 'resync', reason: 'pruned' };
+	if (afterId > (await headEventId(db))) return { kind: 'resync', reason: 'ahead' };
 	if (creatorIds.length === 0) return { kind: 'events', events: [] };
 
 	const rows = await db
@@ -225,7 +233,7 @@ export async function resumeFrom(
 		.orderBy('id')
 		.limit(limit + 1)
 		.execute();
-	if (rows.length > limit) return { kind: 'resync' };
+	if (rows.length > limit) return { kind: 'resync', reason: 'too_many' };
 
 	return { kind: 'events', events: rows.map(toFrame) };
 }

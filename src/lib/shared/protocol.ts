@@ -148,7 +148,9 @@ export const ERROR_CODES = [
 	'unknown_creator',
 	'forbidden',
 	'rate_limited',
-	'too_many_subscriptions'
+	'too_many_subscriptions',
+	/** A `resume` the log cannot serve on a socket with no creator to resync. */
+	'cannot_resume'
 ] as const;
 
 export const serverFrameSchema = z.union([

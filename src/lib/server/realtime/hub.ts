@@ -3,6 +3,7 @@ import { PRIVATE_EVENTS, type EventFrame, type ServerFrame } from '$lib/shared/p
 import type { SessionUser } from '../auth';
 import { logger } from '../logger';
 import type { FrameBudget } from './frame-budget';
+import type { ReplayBudget } from './replay-budget';
 
 /** One connected socket and what the hub knows about it. */
 export type Client = {
@@ -16,9 +17,16 @@ export type Client = {
 	address: string;
 	sessionExpiresAt: number | null;
 	creators: Set<string>;
+	/**
+	 * Followed creators this socket was told to reload over HTTP. Its live stream has carried
+	 * every later event since, so no replay can add anything until it subscribes afresh.
+	 */
+	resynced: Set<string>;
 	alive: boolean;
 	/** What this socket may still send before it is throttled. */
 	budget: FrameBudget;
+	/** How many logged events may still be replayed to this socket. */
+	replayBudget: ReplayBudget;
 	/** Set while frames are being refused, so one `rate_limited` error covers a run of them. */
 	throttled: boolean;
 	/** Set once the socket is closed for flooding; later frames are dropped without a word. */
@@ -64,6 +72,7 @@ export class Hub {
 
 	leave(client: Client, creatorId: string): void {
 		client.creators.delete(creatorId);
+		client.resynced.delete(creatorId);
 		const room = this.rooms.get(creatorId);
 		if (!room) return;
 

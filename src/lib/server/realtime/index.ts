@@ -12,24 +12,34 @@ import {
 	MAX_FRAME_BYTES,
 	parseFrame,
 	SESSION_CLOSE_REASONS,
-	type ClientFrame
+	type ClientFrame,
+	type EventFrame
 } from '$lib/shared/protocol';
 import { findSession, SESSION_COOKIE, type Session } from '../auth';
 import {
 	socketFrameBurst,
 	socketFramesPerSecond,
+	socketReplayBudget,
+	socketsCap,
 	socketsPerAddress,
 	socketsPerUser,
 	socketSubscriptionsCap
 } from '../config';
 import { creatorExists } from '../creators';
 import { getDb } from '../db';
-import { getEventBus, headEventId, resumeFrom } from '../events';
+import {
+	getEventBus,
+	headEventId,
+	resumeFrom,
+	type Resumption,
+	type ResyncReason
+} from '../events';
 import { logger } from '../logger';
 import { upgradeAddress } from '../security/client-address';
 import { originAllowed } from '../security/origin';
 import { FrameBudget } from './frame-budget';
 import { Hub, send, type Client } from './hub';
+import { ReplayBudget } from './replay-budget';
 
 /** How often sockets are pinged; one that has not answered the previous ping is dropped. */
 function heartbeatMs(): number {
@@ -41,8 +51,17 @@ function heartbeatMs(): number {
 const RESTART_RETRY_MS = 1_000;
 /** Longest delay setTimeout accepts; a session further out is checked again at that point. */
 const MAX_TIMER_MS = 2_147_483_647;
-/** Events replayed per `resume`; a client further behind resumes again from the last one. */
+/** Events one replay (a `subscribe` with `afterEventId`, or a `resume`) sends at most. */
 const RESUME_LIMIT = 500;
+/**
+ * How long a socket turned away at capacity waits at least, plus a random share of as much
+ * again: reconnect jitter is small next to this, so the server spreads the returns itself.
+ */
+const CAPACITY_RETRY_MS = 5_000;
+/** A turned-away socket that does not finish the close handshake is dropped after this long. */
+const TURNED_AWAY_GRACE_MS = 2_000;
+/** At capacity, one warning in this long says how many sockets were turned away. */
+const CAPACITY_WARNING_MS = 60_000;
 
 type RealtimeState = {
 	wss: WebSocketServer;
@@ -50,6 +69,8 @@ type RealtimeState = {
 	heartbeat: NodeJS.Timeout;
 	stopListening: () => void;
 	closing: boolean;
+	/** Sockets turned away at capacity since the last warning, and when that warning was. */
+	turnedAway: { count: number; warnedAt: number };
 };
 
 /**
@@ -84,7 +105,14 @@ function state(): RealtimeState {
 	const heartbeat = setInterval(() => checkHeartbeats(hub), heartbeatMs());
 	heartbeat.unref();
 
-	const created = { wss, hub, heartbeat, stopListening, closing: false };
+	const created = {
+		wss,
+		hub,
+		heartbeat,
+		stopListening,
+		closing: false,
+		turnedAway: { count: 0, warnedAt: -Infinity }
+	};
 	registry[STATE_KEY] = created;
 	return created;
 }
@@ -121,7 +149,9 @@ function ownerKey(user: Session['user'], sessionId: string): string {
  * security/origin.ts for the rule when Origin is missing). Every socket needs a live
  * session, a guest's included: without one the answer is 401. A user (or guest) who already
  * holds the most sockets allowed gets 429, and so does an address that does, whatever
- * sessions its sockets carry: guest sessions are cheap to mint, addresses are not.
+ * sessions its sockets carry: guest sessions are cheap to mint, addresses are not. When the
+ * whole server holds the most sockets it takes, the upgrade is accepted only to say when to
+ * come back (see turnAway).
  *
  * @example
  * httpServer.on('upgrade', (request, socket, head) => handleUpgrade(request, socket, head));
@@ -161,6 +191,9 @@ export function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Bu
 			if (ownerOpen >= socketsPerUser() || addressOpen >= socketsPerAddress()) {
 				return refuse(socket, 429, 'Too Many Requests');
 			}
+			if (realtime.hub.clients.size >= socketsCap()) {
+				return realtime.wss.handleUpgrade(request, socket, head, (ws) => turnAway(realtime, ws));
+			}
 
 			realtime.wss.handleUpgrade(request, socket, head, (ws) =>
 				onConnection(realtime.hub, ws, session, address)
@@ -173,7 +206,39 @@ export function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Bu
 	);
 }
 
+/**
+ * Tells a socket the server is full and closes it with 1013 (Try Again Later). A browser
+ * cannot read the HTTP status of a refused upgrade, only frames and the close code, so this
+ * socket is accepted just long enough to carry the `retryAfter` it must wait at least.
+ */
+function turnAway(realtime: RealtimeState, socket: WebSocket): void {
+	socket.on('error', (error) => logger.debug({ err: error }, 'turned-away socket error'));
+	socket.send(
+		JSON.stringify({
+			type: 'retryAfter',
+			ms: CAPACITY_RETRY_MS + Math.floor(Math.random() * CAPACITY_RETRY_MS)
+		})
+	);
+	socket.close(1013, 'The server is at capacity; try again later.');
+
+	// These sockets are not in the hub, so none may linger on a client that never answers.
+	const grace = setTimeout(() => socket.terminate(), TURNED_AWAY_GRACE_MS);
+	grace.unref();
+	socket.once('close', () => clearTimeout(grace));
+
+	const now = Date.now();
+	realtime.turnedAway.count += 1;
+	if (now - realtime.turnedAway.warnedAt >= CAPACITY_WARNING_MS) {
+		logger.warn(
+			{ sockets: realtime.hub.clients.size, turnedAway: realtime.turnedAway.count },
+			'at the socket cap: turning sockets away'
+		);
+		realtime.turnedAway = { count: 0, warnedAt: now };
+	}
+}
+
 function onConnection(hub: Hub, socket: WebSocket, session: Session, address: string): void {
+	const replay = socketReplayBudget();
 	const client: Client = {
 		socket,
 		user: session.user,
@@ -182,11 +247,13 @@ function onConnection(hub: Hub, socket: WebSocket, session: Session, address: st
 		address,
 		sessionExpiresAt: session.expiresAt.getTime(),
 		creators: new Set(),
+		resynced: new Set(),
 		alive: true,
 		budget: new FrameBudget(
 			{ perSecond: socketFramesPerSecond(), burst: socketFrameBurst() },
 			Date.now()
 		),
+		replayBudget: new ReplayBudget({ events: replay.limit, windowMs: replay.windowMs }, Date.now()),
 		throttled: false,
 		flooding: false,
 		queue: Promise.resolve(),
@@ -301,10 +368,13 @@ async function handleFrame(hub: Hub, client: Client, frame: ClientFrame): Promis
 			return;
 
 		case 'subscribe':
-			if (
-				!client.creators.has(frame.creatorId) &&
-				client.creators.size >= socketSubscriptionsCap()
-			) {
+			// Already followed: its events are flowing, so a repeat (with or without
+			// `afterEventId`) replays nothing; otherwise each repeat could replay the log again.
+			if (client.creators.has(frame.creatorId)) {
+				send(client, { type: 'subscribed', creatorId: frame.creatorId });
+				return;
+			}
+			if (client.creators.size >= socketSubscriptionsCap()) {
 				send(client, {
 					type: 'error',
 					code: 'too_many_subscriptions',
@@ -329,15 +399,93 @@ async function handleFrame(hub: Hub, client: Client, frame: ClientFrame): Promis
 			send(client, { type: 'unsubscribed', creatorId: frame.creatorId });
 			return;
 
-		case 'resume': {
-			const missed = await resumeFrom(frame.lastEventId, [...client.creators], RESUME_LIMIT);
-			if (missed.kind === 'events') {
-				for (const event of missed.events) {
-					if (Hub.mayReceive(client, event)) send(client, event);
-				}
-			}
+		case 'resume':
+			await resumeAfter(client, frame.lastEventId);
 			return;
+	}
+}
+
+/**
+ * The events after `afterId` for these creators, when the log holds them all and the socket's
+ * replay budget covers them; the budget is charged for what is returned.
+ */
+async function replayable(
+	client: Client,
+	afterId: number,
+	creatorIds: string[]
+): Promise<Resumption> {
+	const allowed = Math.min(RESUME_LIMIT, client.replayBudget.available(Date.now()));
+	const missed = await resumeFrom(afterId, creatorIds, allowed);
+	if (missed.kind === 'events') client.replayBudget.spend(missed.events.length);
+
+	return missed;
+}
+
+/** Sends replayed events the socket may see; returns the id of the last one, 0 for none. */
+function sendReplay(client: Client, events: EventFrame[]): number {
+	let sentThrough = 0;
+	for (const event of events) {
+		if (Hub.mayReceive(client, event)) send(client, event);
+		sentThrough = event.id;
+	}
+
+	return sentThrough;
+}
+
+/** Tells the socket to reload these creators over HTTP, each once while it stays subscribed. */
+function tellResync(client: Client, creatorIds: string[], lastEventId: number): void {
+	for (const creatorId of creatorIds) {
+		send(client, { type: 'resync', creatorId, lastEventId });
+		client.resynced.add(creatorId);
+	}
+}
+
+/**
+ * Sends the events held back during a replay. A held event of a replayed creator that the
+ * replay already carried is skipped; every other one goes out.
+ */
+function releaseHeld(client: Client, replayed: string[], sentThrough: number): void {
+	for (const event of client.held ?? []) {
+		if (!replayed.includes(event.creatorId) || event.id > sentThrough) send(client, event);
+	}
+}
+
+const CANNOT_RESUME: Record<ResyncReason, string> = {
+	ahead: 'is ahead of the event log',
+	pruned: 'is older than the event log keeps',
+	too_many: `is more than ${RESUME_LIMIT} events behind`
+};
+
+/**
+ * Replays what every followed creator missed after `lastEventId`, holding live events back
+ * meanwhile as a subscribe does. When the log cannot serve it, each creator it covers is told
+ * to resync; a creator already told needs nothing, since its live stream has run since. With
+ * no creator left to tell, an unservable resume still gets an answer: a `cannot_resume` error.
+ */
+async function resumeAfter(client: Client, lastEventId: number): Promise<void> {
+	const creatorIds = [...client.creators].filter((creatorId) => !client.resynced.has(creatorId));
+	client.held = [];
+
+	try {
+		const head = await headEventId(await getDb());
+		const missed = await replayable(client, lastEventId, creatorIds);
+
+		let sentThrough = 0;
+		if (missed.kind === 'events') {
+			sentThrough = sendReplay(client, missed.events);
+		} else if (creatorIds.length > 0) {
+			tellResync(client, creatorIds, head);
+		} else {
+			send(client, {
+				type: 'error',
+				code: 'cannot_resume',
+				message: `Event ${lastEventId} ${CANNOT_RESUME[missed.reason]} (newest: ${head}); reload over HTTP.`
+			});
 		}
+
+		releaseHeld(client, creatorIds, sentThrough);
+	} finally {
+		client.held = null;
 	}
 }
 
@@ -345,7 +493,8 @@ async function handleFrame(hub: Hub, client: Client, frame: ClientFrame): Promis
  * Joins a creator's room. With `afterEventId` (a reconnect) the events the client missed are
  * replayed first, oldest first; live events that arrive meanwhile are held and sent after
  * them, so the client sees every event once and in order. When the log no longer has what
- * was missed, the client is told to reload instead.
+ * was missed, or the socket's replay budget does not cover it, the client is told to reload
+ * instead.
  */
 async function subscribeFrom(
 	hub: Hub,
@@ -362,21 +511,12 @@ async function subscribeFrom(
 
 		let sentThrough = 0;
 		if (afterEventId !== undefined) {
-			const missed = await resumeFrom(afterEventId, [creatorId], RESUME_LIMIT);
-			if (missed.kind === 'resync') {
-				send(client, { type: 'resync', creatorId, lastEventId });
-			} else {
-				for (const event of missed.events) {
-					if (Hub.mayReceive(client, event)) send(client, event);
-					sentThrough = event.id;
-				}
-			}
+			const missed = await replayable(client, afterEventId, [creatorId]);
+			if (missed.kind === 'resync') tellResync(client, [creatorId], lastEventId);
+			else sentThrough = sendReplay(client, missed.events);
 		}
 
-		// A held event the replay already carried is skipped; other creators' events all go out.
-		for (const event of client.held) {
-			if (event.creatorId !== creatorId || event.id > sentThrough) send(client, event);
-		}
+		releaseHeld(client, [creatorId], sentThrough);
 	} finally {
 		client.held = null;
 	}
