@@ -8,7 +8,7 @@ import {
 } from '$lib/server/auth';
 import { startFlashSaleScheduler } from '$lib/server/flash-sales';
 import { logger } from '$lib/server/logger';
-import { guardRequest } from '$lib/server/security/guard';
+import { guardRequest, isApiRequest } from '$lib/server/security/guard';
 import { servedOverHttps } from '$lib/server/security/origin';
 import { RateLimiter } from '$lib/server/security/rate-limit';
 import { guestSessionRateLimit } from '$lib/server/config';
@@ -32,7 +32,7 @@ const guestSessions = new RateLimiter(guestSessionRateLimit);
 /** Page loads, where a visitor without a session is given a guest one; not API calls. */
 function isPageRequest(event: RequestEvent): boolean {
 	const { method } = event.request;
-	return (method === 'GET' || method === 'HEAD') && !event.url.pathname.startsWith('/api/');
+	return (method === 'GET' || method === 'HEAD') && !isApiRequest(event);
 }
 
 export const handle: Handle = async ({ event, resolve }) => {
@@ -61,7 +61,7 @@ export const handle: Handle = async ({ event, resolve }) => {
 	for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.headers.set(name, value);
 	// API answers are live and may be private (an owner's earnings): a browser must never answer
 	// a later read, a refresh after a reconnect or another visitor's, from its cache.
-	if (event.url.pathname.startsWith('/api/')) response.headers.set('cache-control', 'no-store');
+	if (isApiRequest(event)) response.headers.set('cache-control', 'no-store');
 	return response;
 };
 

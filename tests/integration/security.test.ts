@@ -40,8 +40,15 @@ type Body = {
 	creator?: CreatorBody;
 	user?: unknown;
 	fault?: { status: number; remaining: number } | null;
+	flashSale?: { id: number };
 };
-type CreatorBody = { nickname: string; bio: string; version: number; earningsCents?: number };
+type CreatorBody = {
+	nickname: string;
+	bio: string;
+	version: number;
+	earningsCents?: number;
+	activeFlashSale?: { discountPercent: number } | null;
+};
 
 const bodyOf = (response: { body: unknown }) => response.body as Body;
 
@@ -58,6 +65,44 @@ async function fromOrigin(method: string, path: string, origin: string, body?: u
 	});
 	await response.arrayBuffer();
 	return response;
+}
+
+type Sent = { status: number; headers: Headers; body: Body };
+
+/**
+ * A request sent byte for byte with the headers given, as a program (not a browser) sends
+ * it: percent-escapes in the path stay as written, and a body may be any bytes.
+ */
+async function send(
+	target: TestServer,
+	method: string,
+	path: string,
+	options: {
+		cookie?: string;
+		headers?: Record<string, string>;
+		body?: string | Uint8Array<ArrayBuffer>;
+	} = {}
+): Promise<Sent> {
+	const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+	if (options.cookie) headers.cookie = options.cookie;
+	if (options.body !== undefined) headers['content-type'] = 'application/json';
+
+	const response = await fetch(`${target.baseUrl}${path}`, { method, headers, body: options.body });
+	// Error pages are HTML; only a JSON answer has a body worth reading here.
+	const text = await response.text();
+	const isJson = response.headers.get('content-type')?.startsWith('application/json');
+	return {
+		status: response.status,
+		headers: response.headers,
+		body: isJson && text ? JSON.parse(text) : {}
+	};
+}
+
+/** Whether an answer opened a session: a `cd_session` cookie with a value, not a deletion. */
+function opensSession(response: { headers: Headers }): boolean {
+	return response.headers
+		.getSetCookie()
+		.some((line) => /^cd_session=[^;]+/.test(line) && !/max-age=0/i.test(line));
 }
 
 describe('WebSocket', () => {
@@ -531,6 +576,18 @@ describe('HTTP API', () => {
 		expect(await creator('c1', alpha)).toEqual(before);
 	});
 
+	it('keeps API answers out of the cache and opens no guest session, however the API path is escaped', async () => {
+		for (const path of ['/%61pi/creators', '/api/creator%73/c1', '/ap%69/session']) {
+			const response = await send(server, 'GET', path);
+			expect({ path, status: response.status }).toEqual({ path, status: 200 });
+			expect({ path, cacheControl: response.headers.get('cache-control') }).toEqual({
+				path,
+				cacheControl: 'no-store'
+			});
+			expect({ path, opensSession: opensSession(response) }).toEqual({ path, opensSession: false });
+		}
+	});
+
 	it('sends a Content-Security-Policy without unsafe-inline scripts', async () => {
 		for (const path of ['/', '/creators/c1', '/test/creator-data-v2', '/login']) {
 			const response = await fetch(`${server.baseUrl}${path}`);
@@ -799,5 +856,29 @@ describe('without ORIGIN configured', () => {
 			expect(cookie).toContain('HttpOnly');
 			expect(cookie).not.toContain('Secure');
 		}
+	});
+});
+
+describe('sign-in limit', () => {
+	let tight: TestServer;
+
+	beforeAll(async () => {
+		tight = await startServer({ RATE_LIMIT_SIGN_IN: '3/60' });
+	});
+
+	afterAll(() => tight?.stop());
+
+	it('rate limits sign-in however its path is percent-encoded', async () => {
+		const paths = ['/api/%73ession', '/api/sessio%6E', '/%61pi/session', '/api/session'];
+		const statuses = [];
+		for (const path of paths) {
+			const attempt = await send(tight, 'POST', path, {
+				body: JSON.stringify({ email: ACCOUNTS.alpha.email, password: `guess-${path}` })
+			});
+			statuses.push(attempt.status);
+		}
+
+		// A 401 shows each escaped path reached the sign-in route, and counted against its limit.
+		expect(statuses).toEqual([401, 401, 401, 429]);
 	});
 });
