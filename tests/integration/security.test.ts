@@ -588,6 +588,81 @@ describe('HTTP API', () => {
 		}
 	});
 
+	it('refuses an Idempotency-Key reused for a different profile edit, and replays the same edit', async () => {
+		const keyed = (key: string, body: unknown) =>
+			send(server, 'PATCH', '/api/creators/c1', {
+				cookie: alpha,
+				headers: { 'idempotency-key': key },
+				body: JSON.stringify(body)
+			});
+		const byEditId = (body: unknown) =>
+			send(server, 'PATCH', '/api/creators/c1', { cookie: alpha, body: JSON.stringify(body) });
+
+		const first = await keyed('same-key', { nickname: 'Keyed' });
+		const saved = await creator('c1', alpha);
+		const changed = await keyed('same-key', { nickname: 'Other' });
+		const padded = await keyed('same-key', { nickname: '  Keyed  ' });
+		// Without the header the edit id is the key; it is refused for another edit the same way.
+		const edit = await byEditId({ editId: 'edit-7', bio: 'By edit' });
+		const editChanged = await byEditId({ editId: 'edit-7', bio: 'Changed' });
+		const editRebased = await byEditId({ editId: 'edit-7', bio: 'By edit', baseVersion: 0 });
+		const editAgain = await byEditId({ editId: 'edit-7', bio: 'By edit' });
+
+		expect([first, edit].map((response) => response.status)).toEqual([200, 200]);
+		for (const refused of [changed, editChanged, editRebased]) {
+			expect(refused.status).toBe(422);
+			expect(refused.body.message).toBe(
+				'This Idempotency-Key was already used for a different request.'
+			);
+		}
+		// The same edit, trimmed to the same nickname, is the same request: its first answer again.
+		expect(padded).toMatchObject({ status: 200, body: first.body });
+		expect(editAgain).toMatchObject({ status: 200, body: edit.body });
+		expect(await creator('c1', alpha)).toMatchObject({
+			nickname: 'Keyed',
+			bio: 'By edit',
+			version: saved.version + 1
+		});
+		await api(server, 'PATCH', '/api/creators/c1', { cookie: alpha, body: { nickname: 'Alpha' } });
+	});
+
+	it('refuses an Idempotency-Key reused for a different flash sale or subscription', async () => {
+		const sale = (discountPercent: number) =>
+			send(server, 'POST', '/api/creators/c1/flash-sales', {
+				cookie: alpha,
+				headers: { 'idempotency-key': 'sale-key' },
+				body: JSON.stringify({ discountPercent, durationSeconds: 600 })
+			});
+		const subscription = (creatorId: string) =>
+			send(server, 'POST', `/api/creators/${creatorId}/subscriptions`, {
+				cookie: fan1,
+				headers: { 'idempotency-key': 'subscription-key' }
+			});
+		const c4 = await creator('c4');
+
+		const started = await sale(20);
+		const otherSale = await sale(50);
+		const sameSale = await sale(20);
+		const subscribed = await subscription('c3');
+		const otherCreator = await subscription('c4');
+		const sameSubscription = await subscription('c3');
+
+		expect([started.status, subscribed.status]).toEqual([201, 201]);
+		for (const refused of [otherSale, otherCreator]) {
+			expect(refused.status).toBe(422);
+			expect(refused.body.message).toBe(
+				'This Idempotency-Key was already used for a different request.'
+			);
+		}
+		expect(sameSale).toMatchObject({ status: 201, body: started.body });
+		expect(sameSubscription).toMatchObject({ status: 201, body: subscribed.body });
+		expect(await creator('c1')).toMatchObject({ activeFlashSale: { discountPercent: 20 } });
+		expect(await creator('c4')).toEqual(c4);
+
+		const { id } = started.body.flashSale as { id: number };
+		await api(server, 'DELETE', `/api/creators/c1/flash-sales/${id}`, { cookie: alpha });
+	});
+
 	it('sends a Content-Security-Policy without unsafe-inline scripts', async () => {
 		for (const path of ['/', '/creators/c1', '/test/creator-data-v2', '/login']) {
 			const response = await fetch(`${server.baseUrl}${path}`);

@@ -130,8 +130,15 @@ export async function updateProfile(
 	write: ProfileWrite
 ): Promise<WriteAnswer> {
 	const { patch, editId, baseVersion } = write;
+	// The version it was based on is part of the request: the same change made on top of
+	// another version is another edit, and the first one's answer would not describe it.
+	const request = {
+		key: write.idempotencyKey,
+		scope: `PATCH ${id}`,
+		input: { patch, editId, baseVersion }
+	};
 
-	return keyedWrite(user, write.idempotencyKey, `PATCH ${id}`, async (trx) => {
+	return keyedWrite(user, request, async (trx) => {
 		const row = await requireOwnedCreator(trx, id, user);
 		if (baseVersion !== undefined && row.version !== baseVersion) {
 			throw new ApiError(
