@@ -1,6 +1,7 @@
 import type { Handle, HandleServerError, RequestEvent, ServerInit } from '@sveltejs/kit';
 import { building } from '$app/environment';
 import {
+	clearSessionCookie,
 	findSession,
 	openGuestSession,
 	SESSION_COOKIE,
@@ -9,9 +10,8 @@ import {
 import { startFlashSaleScheduler } from '$lib/server/flash-sales';
 import { logger } from '$lib/server/logger';
 import { guardRequest, isApiRequest } from '$lib/server/security/guard';
+import { mayOpenGuestSession } from '$lib/server/security/guest-sessions';
 import { servedOverHttps } from '$lib/server/security/origin';
-import { RateLimiter } from '$lib/server/security/rate-limit';
-import { guestSessionRateLimit } from '$lib/server/config';
 // Imported for its side effect: it registers the socket endpoint on globalThis for server.js.
 import '$lib/server/realtime';
 
@@ -26,8 +26,6 @@ const SECURITY_HEADERS = {
 	'x-content-type-options': 'nosniff',
 	'referrer-policy': 'same-origin'
 };
-
-const guestSessions = new RateLimiter(guestSessionRateLimit);
 
 /** Page loads, where a visitor without a session is given a guest one; not API calls. */
 function isPageRequest(event: RequestEvent): boolean {
@@ -45,15 +43,14 @@ export const handle: Handle = async ({ event, resolve }) => {
 	if (session) {
 		event.locals.user = session.user;
 		event.locals.sessionId = session.id;
-	} else if (isPageRequest(event) && guestSessions.hit(event.getClientAddress()).allowed) {
+	} else if (isPageRequest(event) && mayOpenGuestSession(event.getClientAddress())) {
 		// Every socket needs a session; a guest's carries public events only. Past the rate the
 		// page still loads, just without a session (and so without live updates).
 		const guest = await openGuestSession();
 		event.cookies.set(SESSION_COOKIE, guest.token, sessionCookieOptions(secure));
 		event.locals.sessionId = guest.id;
 	} else if (token) {
-		const { maxAge: _maxAge, ...options } = sessionCookieOptions(secure);
-		event.cookies.delete(SESSION_COOKIE, options);
+		clearSessionCookie(event.cookies, secure);
 	}
 
 	const refused = guardRequest(event);

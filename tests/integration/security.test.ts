@@ -957,3 +957,26 @@ describe('sign-in limit', () => {
 		expect(statuses).toEqual([401, 401, 401, 429]);
 	});
 });
+
+describe('guest sessions from sign-out', () => {
+	let guarded: TestServer;
+
+	beforeAll(async () => {
+		guarded = await startServer({ RATE_LIMIT_GUEST_SESSIONS: '3/60' });
+	});
+
+	afterAll(() => guarded?.stop());
+
+	it('limits the guest sessions sign-out opens for one address, and still signs out past it', async () => {
+		const signedIn = await signIn(guarded, ACCOUNTS.fan1);
+		const anonymous = [];
+		for (let i = 0; i < 5; i++) anonymous.push(await send(guarded, 'DELETE', '/api/session'));
+		const signOut = await send(guarded, 'DELETE', '/api/session', { cookie: signedIn });
+
+		expect(anonymous.map((response) => response.status)).toEqual([204, 204, 204, 204, 204]);
+		expect(anonymous.map(opensSession)).toEqual([true, true, true, false, false]);
+		expect(signOut.status).toBe(204);
+		expect(opensSession(signOut)).toBe(false);
+		expect((await send(guarded, 'GET', '/api/session', { cookie: signedIn })).body.user).toBeNull();
+	});
+});
