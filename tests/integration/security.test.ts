@@ -663,6 +663,43 @@ describe('HTTP API', () => {
 		await api(server, 'DELETE', `/api/creators/c1/flash-sales/${id}`, { cookie: alpha });
 	});
 
+	it('gives a field named after an Object.prototype member its own message', async () => {
+		const before = await creator('c1', alpha);
+		const names = ['constructor', '__proto__', 'toString', 'hasOwnProperty'];
+		const fields = names.map((name) => `"${name}":{"polluted":true}`).join(',');
+		const writes = [
+			['PATCH', '/api/creators/c1', `{"nickname":"Alpha",${fields}}`],
+			[
+				'POST',
+				'/api/creators/c1/flash-sales',
+				`{"discountPercent":10,"durationSeconds":60,${fields}}`
+			]
+		];
+
+		for (const [method, path, json] of writes) {
+			const response = await send(server, method, path, { cookie: alpha, body: json });
+			expect({ path, status: response.status }).toEqual({ path, status: 422 });
+			const fieldErrors = response.body.fieldErrors ?? {};
+			for (const name of names) {
+				expect({ path, name, has: Object.hasOwn(fieldErrors, name) }).toEqual({
+					path,
+					name,
+					has: true
+				});
+				expect(fieldErrors[name]).toBe('This field is not accepted.');
+			}
+		}
+		for (const name of names) {
+			const { status, fieldErrors } = await saveProfile(`{"bio":"x","${name}":1}`);
+			expect({ name, status, message: fieldErrors[name] }).toEqual({
+				name,
+				status: 422,
+				message: 'This field is not accepted.'
+			});
+		}
+		expect(await creator('c1', alpha)).toEqual(before);
+	});
+
 	it('sends a Content-Security-Policy without unsafe-inline scripts', async () => {
 		for (const path of ['/', '/creators/c1', '/test/creator-data-v2', '/login']) {
 			const response = await fetch(`${server.baseUrl}${path}`);

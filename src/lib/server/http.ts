@@ -109,7 +109,9 @@ export function validate<T>(schema: z.ZodType<T>, input: unknown, status = 422):
 	const result = schema.safeParse(input);
 	if (result.success) return result.data;
 
-	const fieldErrors: Record<string, string> = {};
+	// Field names come from the client. On a plain object `constructor`, `toString` or
+	// `__proto__` would find Object.prototype's members and never get a message of their own.
+	const fieldErrors: Record<string, string> = Object.create(null);
 	let message = 'Some fields need attention.';
 	for (const issue of result.error.issues) {
 		if (issue.code === 'unrecognized_keys') {
