@@ -700,6 +700,30 @@ describe('HTTP API', () => {
 		expect(await creator('c1', alpha)).toEqual(before);
 	});
 
+	it('refuses line and paragraph separators, and a nickname made only of combining marks', async () => {
+		const before = await creator('c1', alpha);
+		const refused: [Record<string, string>, RegExp][] = [
+			[{ nickname: 'one\u2028two' }, /line breaks/],
+			[{ nickname: 'one\u2029two' }, /line breaks/],
+			[{ bio: 'first\u2028second' }, /U\+2028/],
+			[{ bio: 'first\u2029second' }, /U\+2028/],
+			[{ nickname: '\u0300\u0301' }, /combining marks/],
+			[{ nickname: '\u200B\u0301\u20DD' }, /combining marks/]
+		];
+
+		for (const [patch, message] of refused) {
+			const [field] = Object.keys(patch);
+			const { status, fieldErrors } = await saveProfile(JSON.stringify(patch));
+			expect({ patch, status }).toEqual({ patch, status: 422 });
+			expect(fieldErrors[field]).toMatch(message);
+		}
+		expect(await creator('c1', alpha)).toEqual(before);
+
+		// A combining mark on a letter is ordinary text: "Amélie" with a decomposed é.
+		expect((await saveProfile(JSON.stringify({ nickname: 'Ame\u0301lie' }))).status).toBe(200);
+		expect((await saveProfile(JSON.stringify({ nickname: 'Alpha' }))).status).toBe(200);
+	});
+
 	it('sends a Content-Security-Policy without unsafe-inline scripts', async () => {
 		for (const path of ['/', '/creators/c1', '/test/creator-data-v2', '/login']) {
 			const response = await fetch(`${server.baseUrl}${path}`);
