@@ -724,6 +724,30 @@ describe('HTTP API', () => {
 		expect((await saveProfile(JSON.stringify({ nickname: 'Alpha' }))).status).toBe(200);
 	});
 
+	it('refuses a request body that is not valid UTF-8 instead of storing U+FFFD', async () => {
+		const before = await creator('c1', alpha);
+		const bodies = [
+			Buffer.from('{"bio":"\xff\xfe bad"}', 'latin1'),
+			// A sequence cut short, an overlong slash and an encoded surrogate.
+			Buffer.from('{"bio":"cut \xe2\x82"}', 'latin1'),
+			Buffer.from('{"bio":"\xc0\xaf"}', 'latin1'),
+			Buffer.from('{"bio":"\xed\xa0\x80"}', 'latin1')
+		];
+
+		for (const body of bodies) {
+			const response = await send(server, 'PATCH', '/api/creators/c1', {
+				cookie: alpha,
+				body: new Uint8Array(body)
+			});
+			expect({ body: body.toString('hex'), status: response.status }).toEqual({
+				body: body.toString('hex'),
+				status: 400
+			});
+			expect(response.body.message).toBe('The request body is not valid UTF-8.');
+		}
+		expect(await creator('c1', alpha)).toEqual(before);
+	});
+
 	it('sends a Content-Security-Policy without unsafe-inline scripts', async () => {
 		for (const path of ['/', '/creators/c1', '/test/creator-data-v2', '/login']) {
 			const response = await fetch(`${server.baseUrl}${path}`);
