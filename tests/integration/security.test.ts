@@ -748,6 +748,41 @@ describe('HTTP API', () => {
 		expect(await creator('c1', alpha)).toEqual(before);
 	});
 
+	it('spends the fault switch only on a save whose If-Match, Idempotency-Key and body pass their checks', async () => {
+		const save = (headers: Record<string, string>, body: string | Uint8Array<ArrayBuffer>) =>
+			send(server, 'PATCH', '/api/creators/c1', { cookie: alpha, headers, body });
+		const keyed = { 'idempotency-key': 'before-the-fault' };
+		expect((await save(keyed, '{"bio":"keyed"}')).status).toBe(200);
+		const before = await creator('c1', alpha);
+		await api(server, 'POST', '/api/test/faults', { cookie: alpha, body: { status: 503 } });
+
+		const refused = [
+			await save({ 'if-match': 'garbage' }, '{"bio":"x"}'),
+			await save({ 'idempotency-key': 'k'.repeat(101) }, '{"bio":"x"}'),
+			await save(keyed, '{"bio":"another edit"}'),
+			await save({ 'if-match': `"${before.version - 1}"` }, '{"bio":"stale"}'),
+			await save({}, new Uint8Array(Buffer.from('{"bio":"\xff"}', 'latin1'))),
+			await save({}, '{"bio":')
+		];
+		// A repeat of the save already made is answered from the store: it is not a save.
+		const replayed = await save(keyed, '{"bio":"keyed"}');
+
+		expect(refused.map((response) => response.status)).toEqual([400, 422, 422, 409, 400, 400]);
+		expect(replayed.status).toBe(200);
+		expect(bodyOf(await api(server, 'GET', '/api/test/faults', { cookie: alpha })).fault).toEqual({
+			status: 503,
+			remaining: 1
+		});
+
+		expect((await save({ 'if-match': `"${before.version}"` }, '{"bio":"faulted"}')).status).toBe(
+			503
+		);
+		expect(
+			bodyOf(await api(server, 'GET', '/api/test/faults', { cookie: alpha })).fault
+		).toBeNull();
+		expect(await creator('c1', alpha)).toEqual(before);
+	});
+
 	it('sends a Content-Security-Policy without unsafe-inline scripts', async () => {
 		for (const path of ['/', '/creators/c1', '/test/creator-data-v2', '/login']) {
 			const response = await fetch(`${server.baseUrl}${path}`);

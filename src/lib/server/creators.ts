@@ -4,6 +4,7 @@ import type { SessionUser } from './auth';
 import { getDb, type Database } from './db';
 import type { CreatorRow, FlashSaleRow } from './db/schema';
 import { appendEvent, headEventId } from './events';
+import { takeFault } from './faults';
 import { ApiError } from './http';
 import { keyedWrite, type WriteAnswer } from './idempotency';
 
@@ -122,7 +123,8 @@ export interface ProfileWrite {
  * Applies the owner's profile edit, bumps the version and appends `creator_updated`, in one
  * immediate transaction. A stale `baseVersion` changes nothing and answers 409 with the
  * stored copy, so the client can re-apply its edit on top. Answers `{ creator, editId,
- * eventId }`; a repeat with the same idempotency key gets the first answer again.
+ * eventId }`; a repeat with the same idempotency key gets the first answer again. An armed
+ * test fault (faults.ts) fails the save with its status and changes nothing.
  */
 export async function updateProfile(
 	id: string,
@@ -147,6 +149,13 @@ export async function updateProfile(
 				undefined,
 				{ creator: await findCreator(id, user, trx), eventId: await headEventId(trx) }
 			);
+		}
+
+		// The user's armed fault is the last check, so only a save that would otherwise go
+		// through spends it; a repeat answered from the store never gets here.
+		const fault = takeFault(user.id);
+		if (fault !== null) {
+			throw new ApiError(fault, `The server was told to fail this save with ${fault}.`);
 		}
 
 		await trx
