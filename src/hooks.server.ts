@@ -62,12 +62,19 @@ export const handle: Handle = async ({ event, resolve }) => {
 	return response;
 };
 
-export const handleError: HandleServerError = ({ error, event, status }) => {
-	if (status !== 404) {
-		logger.error(
-			{ err: error, method: event.request.method, path: event.url.pathname },
-			'unhandled error'
-		);
+export const handleError: HandleServerError = ({ error, event, status, message }) => {
+	const request = { method: event.request.method, path: event.url.pathname, status };
+	if (status >= 500) {
+		logger.error({ ...request, err: error }, 'unhandled error');
+		return { message: 'Something went wrong on our side.' };
 	}
-	return { message: status === 404 ? 'Not found.' : 'Something went wrong on our side.' };
+
+	// SvelteKit refused the request itself (an unknown page, a malformed address): the
+	// client's mistake, not ours. Anyone can send these in a loop, so they are logged quietly
+	// and without a stack.
+	logger.debug({ ...request, reason: message }, 'request refused');
+	return {
+		message:
+			status === 404 ? 'Not found.' : 'This address could not be read; check it and try again.'
+	};
 };

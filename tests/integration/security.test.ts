@@ -1100,3 +1100,35 @@ describe('guest sessions from sign-out', () => {
 		expect((await send(guarded, 'GET', '/api/session', { cookie: signedIn })).body.user).toBeNull();
 	});
 });
+
+describe('logging', () => {
+	let verbose: TestServer;
+
+	beforeAll(async () => {
+		verbose = await startServer({ LOG_LEVEL: 'debug' });
+	});
+
+	afterAll(() => verbose?.stop());
+
+	it('logs a malformed address at debug level without a stack, never as an error', async () => {
+		const path = '/api/creators/%E0%A4%A';
+		for (let i = 0; i < 3; i++) {
+			// The answer is the error page, whatever the request accepts: the router never ran.
+			const response = await fetch(`${verbose.baseUrl}${path}`);
+			expect(response.status).toBe(400);
+			expect(await response.text()).not.toMatch(/on our side/);
+		}
+
+		const lines = verbose
+			.output()
+			.split('\n')
+			.filter((line) => line.includes('%E0%A4%A'))
+			.map((line) => JSON.parse(line) as { level: number; err?: unknown; stack?: unknown });
+		expect(lines).toHaveLength(3);
+		for (const line of lines) {
+			// pino's levels: 20 debug, 30 info, 40 warn, 50 error.
+			expect(line.level).toBeLessThanOrEqual(30);
+			expect(JSON.stringify(line)).not.toMatch(/stack|at \S+ \(/);
+		}
+	});
+});
