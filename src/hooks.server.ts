@@ -1,6 +1,7 @@
 import type { Handle, HandleServerError, RequestEvent, ServerInit } from '@sveltejs/kit';
 import { building } from '$app/environment';
 import {
+	clearSessionCookie,
 	findSession,
 	openGuestSession,
 	SESSION_COOKIE,
@@ -8,10 +9,9 @@ import {
 } from '$lib/server/auth';
 import { startFlashSaleScheduler } from '$lib/server/flash-sales';
 import { logger } from '$lib/server/logger';
-import { guardRequest } from '$lib/server/security/guard';
+import { guardRequest, isApiRequest } from '$lib/server/security/guard';
+import { mayOpenGuestSession } from '$lib/server/security/guest-sessions';
 import { servedOverHttps } from '$lib/server/security/origin';
-import { RateLimiter } from '$lib/server/security/rate-limit';
-import { guestSessionRateLimit } from '$lib/server/config';
 // Imported for its side effect: it registers the socket endpoint on globalThis for server.js.
 import '$lib/server/realtime';
 
@@ -27,12 +27,10 @@ const SECURITY_HEADERS = {
 	'referrer-policy': 'same-origin'
 };
 
-const guestSessions = new RateLimiter(guestSessionRateLimit);
-
 /** Page loads, where a visitor without a session is given a guest one; not API calls. */
 function isPageRequest(event: RequestEvent): boolean {
 	const { method } = event.request;
-	return (method === 'GET' || method === 'HEAD') && !event.url.pathname.startsWith('/api/');
+	return (method === 'GET' || method === 'HEAD') && !isApiRequest(event);
 }
 
 export const handle: Handle = async ({ event, resolve }) => {
@@ -45,15 +43,14 @@ export const handle: Handle = async ({ event, resolve }) => {
 	if (session) {
 		event.locals.user = session.user;
 		event.locals.sessionId = session.id;
-	} else if (isPageRequest(event) && guestSessions.hit(event.getClientAddress()).allowed) {
+	} else if (isPageRequest(event) && mayOpenGuestSession(event.getClientAddress())) {
 		// Every socket needs a session; a guest's carries public events only. Past the rate the
 		// page still loads, just without a session (and so without live updates).
 		const guest = await openGuestSession();
 		event.cookies.set(SESSION_COOKIE, guest.token, sessionCookieOptions(secure));
 		event.locals.sessionId = guest.id;
 	} else if (token) {
-		const { maxAge: _maxAge, ...options } = sessionCookieOptions(secure);
-		event.cookies.delete(SESSION_COOKIE, options);
+		clearSessionCookie(event.cookies, secure);
 	}
 
 	const refused = guardRequest(event);
@@ -61,16 +58,23 @@ export const handle: Handle = async ({ event, resolve }) => {
 	for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.headers.set(name, value);
 	// API answers are live and may be private (an owner's earnings): a browser must never answer
 	// a later read, a refresh after a reconnect or another visitor's, from its cache.
-	if (event.url.pathname.startsWith('/api/')) response.headers.set('cache-control', 'no-store');
+	if (isApiRequest(event)) response.headers.set('cache-control', 'no-store');
 	return response;
 };
 
-export const handleError: HandleServerError = ({ error, event, status }) => {
-	if (status !== 404) {
-		logger.error(
-			{ err: error, method: event.request.method, path: event.url.pathname },
-			'unhandled error'
-		);
+export const handleError: HandleServerError = ({ error, event, status, message }) => {
+	const request = { method: event.request.method, path: event.url.pathname, status };
+	if (status >= 500) {
+		logger.error({ ...request, err: error }, 'unhandled error');
+		return { message: 'Something went wrong on our side.' };
 	}
-	return { message: status === 404 ? 'Not found.' : 'Something went wrong on our side.' };
+
+	// SvelteKit refused the request itself (an unknown page, a malformed address): the
+	// client's mistake, not ours. Anyone can send these in a loop, so they are logged quietly
+	// and without a stack.
+	logger.debug({ ...request, reason: message }, 'request refused');
+	return {
+		message:
+			status === 404 ? 'Not found.' : 'This address could not be read; check it and try again.'
+	};
 };

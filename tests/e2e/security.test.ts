@@ -30,8 +30,9 @@ const CORPUS = [
 	"{@html '<img src=x onerror=__pwn()>'}",
 	"{{constructor.constructor('__pwn()')()}}",
 	'${__pwn()}',
-	'<style>@import "javascript:__pwn()";</style>',
-	'\u2028<img src=x onerror=__pwn()>\u2029'
+	'<style>@import "javascript:__pwn()";</style>'
+	// U+2028 and U+2029, which once ended a string inside a script, never get this far: the
+	// server refuses them (tests/integration/security.test.ts pins it).
 ];
 
 /** Packs payloads into bios of at most 500 characters. */

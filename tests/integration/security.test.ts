@@ -40,8 +40,15 @@ type Body = {
 	creator?: CreatorBody;
 	user?: unknown;
 	fault?: { status: number; remaining: number } | null;
+	flashSale?: { id: number };
 };
-type CreatorBody = { nickname: string; bio: string; version: number; earningsCents?: number };
+type CreatorBody = {
+	nickname: string;
+	bio: string;
+	version: number;
+	earningsCents?: number;
+	activeFlashSale?: { discountPercent: number } | null;
+};
 
 const bodyOf = (response: { body: unknown }) => response.body as Body;
 
@@ -58,6 +65,44 @@ async function fromOrigin(method: string, path: string, origin: string, body?: u
 	});
 	await response.arrayBuffer();
 	return response;
+}
+
+type Sent = { status: number; headers: Headers; body: Body };
+
+/**
+ * A request sent byte for byte with the headers given, as a program (not a browser) sends
+ * it: percent-escapes in the path stay as written, and a body may be any bytes.
+ */
+async function send(
+	target: TestServer,
+	method: string,
+	path: string,
+	options: {
+		cookie?: string;
+		headers?: Record<string, string>;
+		body?: string | Uint8Array<ArrayBuffer>;
+	} = {}
+): Promise<Sent> {
+	const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+	if (options.cookie) headers.cookie = options.cookie;
+	if (options.body !== undefined) headers['content-type'] = 'application/json';
+
+	const response = await fetch(`${target.baseUrl}${path}`, { method, headers, body: options.body });
+	// Error pages are HTML; only a JSON answer has a body worth reading here.
+	const text = await response.text();
+	const isJson = response.headers.get('content-type')?.startsWith('application/json');
+	return {
+		status: response.status,
+		headers: response.headers,
+		body: isJson && text ? JSON.parse(text) : {}
+	};
+}
+
+/** Whether an answer opened a session: a `cd_session` cookie with a value, not a deletion. */
+function opensSession(response: { headers: Headers }): boolean {
+	return response.headers
+		.getSetCookie()
+		.some((line) => /^cd_session=[^;]+/.test(line) && !/max-age=0/i.test(line));
 }
 
 describe('WebSocket', () => {
@@ -531,6 +576,213 @@ describe('HTTP API', () => {
 		expect(await creator('c1', alpha)).toEqual(before);
 	});
 
+	it('keeps API answers out of the cache and opens no guest session, however the API path is escaped', async () => {
+		for (const path of ['/%61pi/creators', '/api/creator%73/c1', '/ap%69/session']) {
+			const response = await send(server, 'GET', path);
+			expect({ path, status: response.status }).toEqual({ path, status: 200 });
+			expect({ path, cacheControl: response.headers.get('cache-control') }).toEqual({
+				path,
+				cacheControl: 'no-store'
+			});
+			expect({ path, opensSession: opensSession(response) }).toEqual({ path, opensSession: false });
+		}
+	});
+
+	it('refuses an Idempotency-Key reused for a different profile edit, and replays the same edit', async () => {
+		const keyed = (key: string, body: unknown) =>
+			send(server, 'PATCH', '/api/creators/c1', {
+				cookie: alpha,
+				headers: { 'idempotency-key': key },
+				body: JSON.stringify(body)
+			});
+		const byEditId = (body: unknown) =>
+			send(server, 'PATCH', '/api/creators/c1', { cookie: alpha, body: JSON.stringify(body) });
+
+		const first = await keyed('same-key', { nickname: 'Keyed' });
+		const saved = await creator('c1', alpha);
+		const changed = await keyed('same-key', { nickname: 'Other' });
+		const padded = await keyed('same-key', { nickname: '  Keyed  ' });
+		// Without the header the edit id is the key; it is refused for another edit the same way.
+		const edit = await byEditId({ editId: 'edit-7', bio: 'By edit' });
+		const editChanged = await byEditId({ editId: 'edit-7', bio: 'Changed' });
+		const editRebased = await byEditId({ editId: 'edit-7', bio: 'By edit', baseVersion: 0 });
+		const editAgain = await byEditId({ editId: 'edit-7', bio: 'By edit' });
+
+		expect([first, edit].map((response) => response.status)).toEqual([200, 200]);
+		for (const refused of [changed, editChanged, editRebased]) {
+			expect(refused.status).toBe(422);
+			expect(refused.body.message).toBe(
+				'This Idempotency-Key was already used for a different request.'
+			);
+		}
+		// The same edit, trimmed to the same nickname, is the same request: its first answer again.
+		expect(padded).toMatchObject({ status: 200, body: first.body });
+		expect(editAgain).toMatchObject({ status: 200, body: edit.body });
+		expect(await creator('c1', alpha)).toMatchObject({
+			nickname: 'Keyed',
+			bio: 'By edit',
+			version: saved.version + 1
+		});
+		await api(server, 'PATCH', '/api/creators/c1', { cookie: alpha, body: { nickname: 'Alpha' } });
+	});
+
+	it('refuses an Idempotency-Key reused for a different flash sale or subscription', async () => {
+		const sale = (discountPercent: number) =>
+			send(server, 'POST', '/api/creators/c1/flash-sales', {
+				cookie: alpha,
+				headers: { 'idempotency-key': 'sale-key' },
+				body: JSON.stringify({ discountPercent, durationSeconds: 600 })
+			});
+		const subscription = (creatorId: string) =>
+			send(server, 'POST', `/api/creators/${creatorId}/subscriptions`, {
+				cookie: fan1,
+				headers: { 'idempotency-key': 'subscription-key' }
+			});
+		const c4 = await creator('c4');
+
+		const started = await sale(20);
+		const otherSale = await sale(50);
+		const sameSale = await sale(20);
+		const subscribed = await subscription('c3');
+		const otherCreator = await subscription('c4');
+		const sameSubscription = await subscription('c3');
+
+		expect([started.status, subscribed.status]).toEqual([201, 201]);
+		for (const refused of [otherSale, otherCreator]) {
+			expect(refused.status).toBe(422);
+			expect(refused.body.message).toBe(
+				'This Idempotency-Key was already used for a different request.'
+			);
+		}
+		expect(sameSale).toMatchObject({ status: 201, body: started.body });
+		expect(sameSubscription).toMatchObject({ status: 201, body: subscribed.body });
+		expect(await creator('c1')).toMatchObject({ activeFlashSale: { discountPercent: 20 } });
+		expect(await creator('c4')).toEqual(c4);
+
+		const { id } = started.body.flashSale as { id: number };
+		await api(server, 'DELETE', `/api/creators/c1/flash-sales/${id}`, { cookie: alpha });
+	});
+
+	it('gives a field named after an Object.prototype member its own message', async () => {
+		const before = await creator('c1', alpha);
+		const names = ['constructor', '__proto__', 'toString', 'hasOwnProperty'];
+		const fields = names.map((name) => `"${name}":{"polluted":true}`).join(',');
+		const writes = [
+			['PATCH', '/api/creators/c1', `{"nickname":"Alpha",${fields}}`],
+			[
+				'POST',
+				'/api/creators/c1/flash-sales',
+				`{"discountPercent":10,"durationSeconds":60,${fields}}`
+			]
+		];
+
+		for (const [method, path, json] of writes) {
+			const response = await send(server, method, path, { cookie: alpha, body: json });
+			expect({ path, status: response.status }).toEqual({ path, status: 422 });
+			const fieldErrors = response.body.fieldErrors ?? {};
+			for (const name of names) {
+				expect({ path, name, has: Object.hasOwn(fieldErrors, name) }).toEqual({
+					path,
+					name,
+					has: true
+				});
+				expect(fieldErrors[name]).toBe('This field is not accepted.');
+			}
+		}
+		for (const name of names) {
+			const { status, fieldErrors } = await saveProfile(`{"bio":"x","${name}":1}`);
+			expect({ name, status, message: fieldErrors[name] }).toEqual({
+				name,
+				status: 422,
+				message: 'This field is not accepted.'
+			});
+		}
+		expect(await creator('c1', alpha)).toEqual(before);
+	});
+
+	it('refuses line and paragraph separators, and a nickname made only of combining marks', async () => {
+		const before = await creator('c1', alpha);
+		const refused: [Record<string, string>, RegExp][] = [
+			[{ nickname: 'one\u2028two' }, /line breaks/],
+			[{ nickname: 'one\u2029two' }, /line breaks/],
+			[{ bio: 'first\u2028second' }, /U\+2028/],
+			[{ bio: 'first\u2029second' }, /U\+2028/],
+			[{ nickname: '\u0300\u0301' }, /combining marks/],
+			[{ nickname: '\u200B\u0301\u20DD' }, /combining marks/]
+		];
+
+		for (const [patch, message] of refused) {
+			const [field] = Object.keys(patch);
+			const { status, fieldErrors } = await saveProfile(JSON.stringify(patch));
+			expect({ patch, status }).toEqual({ patch, status: 422 });
+			expect(fieldErrors[field]).toMatch(message);
+		}
+		expect(await creator('c1', alpha)).toEqual(before);
+
+		// A combining mark on a letter is ordinary text: "Amélie" with a decomposed é.
+		expect((await saveProfile(JSON.stringify({ nickname: 'Ame\u0301lie' }))).status).toBe(200);
+		expect((await saveProfile(JSON.stringify({ nickname: 'Alpha' }))).status).toBe(200);
+	});
+
+	it('refuses a request body that is not valid UTF-8 instead of storing U+FFFD', async () => {
+		const before = await creator('c1', alpha);
+		const bodies = [
+			Buffer.from('{"bio":"\xff\xfe bad"}', 'latin1'),
+			// A sequence cut short, an overlong slash and an encoded surrogate.
+			Buffer.from('{"bio":"cut \xe2\x82"}', 'latin1'),
+			Buffer.from('{"bio":"\xc0\xaf"}', 'latin1'),
+			Buffer.from('{"bio":"\xed\xa0\x80"}', 'latin1')
+		];
+
+		for (const body of bodies) {
+			const response = await send(server, 'PATCH', '/api/creators/c1', {
+				cookie: alpha,
+				body: new Uint8Array(body)
+			});
+			expect({ body: body.toString('hex'), status: response.status }).toEqual({
+				body: body.toString('hex'),
+				status: 400
+			});
+			expect(response.body.message).toBe('The request body is not valid UTF-8.');
+		}
+		expect(await creator('c1', alpha)).toEqual(before);
+	});
+
+	it('spends the fault switch only on a save whose If-Match, Idempotency-Key and body pass their checks', async () => {
+		const save = (headers: Record<string, string>, body: string | Uint8Array<ArrayBuffer>) =>
+			send(server, 'PATCH', '/api/creators/c1', { cookie: alpha, headers, body });
+		const keyed = { 'idempotency-key': 'before-the-fault' };
+		expect((await save(keyed, '{"bio":"keyed"}')).status).toBe(200);
+		const before = await creator('c1', alpha);
+		await api(server, 'POST', '/api/test/faults', { cookie: alpha, body: { status: 503 } });
+
+		const refused = [
+			await save({ 'if-match': 'garbage' }, '{"bio":"x"}'),
+			await save({ 'idempotency-key': 'k'.repeat(101) }, '{"bio":"x"}'),
+			await save(keyed, '{"bio":"another edit"}'),
+			await save({ 'if-match': `"${before.version - 1}"` }, '{"bio":"stale"}'),
+			await save({}, new Uint8Array(Buffer.from('{"bio":"\xff"}', 'latin1'))),
+			await save({}, '{"bio":')
+		];
+		// A repeat of the save already made is answered from the store: it is not a save.
+		const replayed = await save(keyed, '{"bio":"keyed"}');
+
+		expect(refused.map((response) => response.status)).toEqual([400, 422, 422, 409, 400, 400]);
+		expect(replayed.status).toBe(200);
+		expect(bodyOf(await api(server, 'GET', '/api/test/faults', { cookie: alpha })).fault).toEqual({
+			status: 503,
+			remaining: 1
+		});
+
+		expect((await save({ 'if-match': `"${before.version}"` }, '{"bio":"faulted"}')).status).toBe(
+			503
+		);
+		expect(
+			bodyOf(await api(server, 'GET', '/api/test/faults', { cookie: alpha })).fault
+		).toBeNull();
+		expect(await creator('c1', alpha)).toEqual(before);
+	});
+
 	it('sends a Content-Security-Policy without unsafe-inline scripts', async () => {
 		for (const path of ['/', '/creators/c1', '/test/creator-data-v2', '/login']) {
 			const response = await fetch(`${server.baseUrl}${path}`);
@@ -798,6 +1050,85 @@ describe('without ORIGIN configured', () => {
 			expect(cookie).toMatch(/^cd_session=/);
 			expect(cookie).toContain('HttpOnly');
 			expect(cookie).not.toContain('Secure');
+		}
+	});
+});
+
+describe('sign-in limit', () => {
+	let tight: TestServer;
+
+	beforeAll(async () => {
+		tight = await startServer({ RATE_LIMIT_SIGN_IN: '3/60' });
+	});
+
+	afterAll(() => tight?.stop());
+
+	it('rate limits sign-in however its path is percent-encoded', async () => {
+		const paths = ['/api/%73ession', '/api/sessio%6E', '/%61pi/session', '/api/session'];
+		const statuses = [];
+		for (const path of paths) {
+			const attempt = await send(tight, 'POST', path, {
+				body: JSON.stringify({ email: ACCOUNTS.alpha.email, password: `guess-${path}` })
+			});
+			statuses.push(attempt.status);
+		}
+
+		// A 401 shows each escaped path reached the sign-in route, and counted against its limit.
+		expect(statuses).toEqual([401, 401, 401, 429]);
+	});
+});
+
+describe('guest sessions from sign-out', () => {
+	let guarded: TestServer;
+
+	beforeAll(async () => {
+		guarded = await startServer({ RATE_LIMIT_GUEST_SESSIONS: '3/60' });
+	});
+
+	afterAll(() => guarded?.stop());
+
+	it('limits the guest sessions sign-out opens for one address, and still signs out past it', async () => {
+		const signedIn = await signIn(guarded, ACCOUNTS.fan1);
+		const anonymous = [];
+		for (let i = 0; i < 5; i++) anonymous.push(await send(guarded, 'DELETE', '/api/session'));
+		const signOut = await send(guarded, 'DELETE', '/api/session', { cookie: signedIn });
+
+		expect(anonymous.map((response) => response.status)).toEqual([204, 204, 204, 204, 204]);
+		expect(anonymous.map(opensSession)).toEqual([true, true, true, false, false]);
+		expect(signOut.status).toBe(204);
+		expect(opensSession(signOut)).toBe(false);
+		expect((await send(guarded, 'GET', '/api/session', { cookie: signedIn })).body.user).toBeNull();
+	});
+});
+
+describe('logging', () => {
+	let verbose: TestServer;
+
+	beforeAll(async () => {
+		verbose = await startServer({ LOG_LEVEL: 'debug' });
+	});
+
+	afterAll(() => verbose?.stop());
+
+	it('logs a malformed address at debug level without a stack, never as an error', async () => {
+		const path = '/api/creators/%E0%A4%A';
+		for (let i = 0; i < 3; i++) {
+			// The answer is the error page, whatever the request accepts: the router never ran.
+			const response = await fetch(`${verbose.baseUrl}${path}`);
+			expect(response.status).toBe(400);
+			expect(await response.text()).not.toMatch(/on our side/);
+		}
+
+		const lines = verbose
+			.output()
+			.split('\n')
+			.filter((line) => line.includes('%E0%A4%A'))
+			.map((line) => JSON.parse(line) as { level: number; err?: unknown; stack?: unknown });
+		expect(lines).toHaveLength(3);
+		for (const line of lines) {
+			// pino's levels: 20 debug, 30 info, 40 warn, 50 error.
+			expect(line.level).toBeLessThanOrEqual(30);
+			expect(JSON.stringify(line)).not.toMatch(/stack|at \S+ \(/);
 		}
 	});
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { isBlank, textProblem, type TextRules } from '../../src/lib/shared/profile-text';
+import {
+	isBlank,
+	isOnlyMarks,
+	textProblem,
+	type TextRules
+} from '../../src/lib/shared/profile-text';
 import { NICKNAME_MAX, profilePatchSchema } from '../../src/lib/shared/protocol';
 
 const NICKNAME: TextRules = { label: 'Nickname', max: 40, multiline: false, required: true };
@@ -35,6 +40,25 @@ describe('profile text rules', () => {
 		}
 		expect(textProblem('line\n\tindented', BIO)).toBeNull();
 		expect(textProblem('line\nbreak', NICKNAME)).toMatch(/line breaks/);
+	});
+
+	it('refuses line and paragraph separators in a nickname and a bio alike', () => {
+		for (const separator of ['\u2028', '\u2029']) {
+			expect(textProblem(`one${separator}two`, NICKNAME)).toMatch(/line breaks.*U\+2028/);
+			expect(textProblem(`one${separator}two`, BIO)).toMatch(/separators.*new line with Enter/);
+		}
+	});
+
+	it('refuses a nickname made only of combining marks, and keeps marks on a letter', () => {
+		for (const marks of ['\u0300', '\u0300\u0301', '\u200B\u0301\u20DD', ' \u0903 ']) {
+			expect({ marks, onlyMarks: isOnlyMarks(marks) }).toEqual({ marks, onlyMarks: true });
+			expect(textProblem(marks, NICKNAME)).toMatch(/only of combining marks/);
+		}
+		for (const text of ['Ame\u0301lie', '\u0915\u093F', '1\uFE0F\u20E3', '']) {
+			expect({ text, onlyMarks: isOnlyMarks(text) }).toEqual({ text, onlyMarks: false });
+		}
+		expect(textProblem('Ame\u0301lie', NICKNAME)).toBeNull();
+		expect(textProblem('\u0301', BIO)).toBeNull();
 	});
 
 	it('refuses a lone surrogate instead of letting it become U+FFFD', () => {

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Cookies } from '@sveltejs/kit';
 import { sessionMaxAgeSeconds } from './config';
 import { getDb } from './db';
 import { decoyPasswordHash, verifyPassword } from './password';
@@ -45,6 +46,12 @@ export function sessionCookieOptions(secure: boolean) {
 		secure,
 		maxAge: sessionMaxAgeSeconds()
 	};
+}
+
+/** Removes the session cookie, named with the options it was set with so the browser drops it. */
+export function clearSessionCookie(cookies: Cookies, secure: boolean): void {
+	const { maxAge: _maxAge, ...options } = sessionCookieOptions(secure);
+	cookies.delete(SESSION_COOKIE, options);
 }
 
 export function hashToken(token: string): string {

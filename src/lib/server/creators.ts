@@ -4,6 +4,7 @@ import type { SessionUser } from './auth';
 import { getDb, type Database } from './db';
 import type { CreatorRow, FlashSaleRow } from './db/schema';
 import { appendEvent, headEventId } from './events';
+import { takeFault } from './faults';
 import { ApiError } from './http';
 import { keyedWrite, type WriteAnswer } from './idempotency';
 
@@ -133,7 +134,8 @@ export interface ProfileWrite {
  * Applies the owner's profile edit, bumps the version and appends `creator_updated`, in one
  * immediate transaction. A stale `baseVersion` changes nothing and answers 409 with the
  * stored copy, so the client can re-apply its edit on top. Answers `{ creator, editId,
- * eventId }`; a repeat with the same idempotency key gets the first answer again.
+ * eventId }`; a repeat with the same idempotency key gets the first answer again. An armed
+ * test fault (faults.ts) fails the save with its status and changes nothing.
  */
 export async function updateProfile(
 	id: string,
@@ -141,8 +143,15 @@ export async function updateProfile(
 	write: ProfileWrite
 ): Promise<WriteAnswer> {
 	const { patch, editId, baseVersion } = write;
+	// The version it was based on is part of the request: the same change made on top of
+	// another version is another edit, and the first one's answer would not describe it.
+	const request = {
+		key: write.idempotencyKey,
+		scope: `PATCH ${id}`,
+		input: { patch, editId, baseVersion }
+	};
 
-	return keyedWrite(user, write.idempotencyKey, `PATCH ${id}`, async (trx) => {
+	return keyedWrite(user, request, async (trx) => {
 		const row = await requireOwnedCreator(trx, id, user);
 		if (baseVersion !== undefined && row.version !== baseVersion) {
 			throw new ApiError(
@@ -151,6 +160,13 @@ export async function updateProfile(
 				undefined,
 				{ creator: await findCreator(id, user, trx), eventId: await headEventId(trx) }
 			);
+		}
+
+		// The user's armed fault is the last check, so only a save that would otherwise go
+		// through spends it; a repeat answered from the store never gets here.
+		const fault = takeFault(user.id);
+		if (fault !== null) {
+			throw new ApiError(fault, `The server was told to fail this save with ${fault}.`);
 		}
 
 		await trx

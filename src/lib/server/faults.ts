@@ -36,9 +36,10 @@ export function clearFault(userId: number): void {
 }
 
 /**
- * Uses up one of this user's armed faults, if any, and returns its status. The creator PATCH
- * route calls this once the save has passed authentication, ownership and validation, so a
- * request that would be refused anyway never spends it, and a faulted save changes nothing.
+ * Uses up one of this user's armed faults, if any, and returns its status. A profile save
+ * calls this as its last check, in its transaction: after sign-in, ownership, the If-Match
+ * and Idempotency-Key headers, the body, a reused key and a stale version. So a request that
+ * would be refused anyway never spends it, and a faulted save rolls back and changes nothing.
  */
 export function takeFault(userId: number): number | null {
 	const fault = currentFault(userId);

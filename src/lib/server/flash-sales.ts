@@ -108,7 +108,8 @@ export async function createFlashSale(
 
 	const startsAt = new Date();
 	const endsAt = new Date(startsAt.getTime() + input.durationSeconds * 1000);
-	const answer = await keyedWrite(user, key, `POST ${creatorId}/flash-sales`, async (trx) => {
+	const request = { key, scope: `POST ${creatorId}/flash-sales`, input };
+	const answer = await keyedWrite(user, request, async (trx) => {
 		const row = await trx
 			.insertInto('flash_sales')
 			.values({

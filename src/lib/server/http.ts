@@ -60,10 +60,13 @@ export function requireUser(locals: App.Locals): SessionUser {
 	return locals.user;
 }
 
+/** Fatal, so bytes that are not UTF-8 are refused instead of being stored as U+FFFD. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
- * Reads a JSON body; a body that is not JSON is a 400, whatever it claims to be, and one
- * over the size limit is a 413. The hook refuses a declared length over the limit; this
- * counts the bytes as they arrive, for bodies sent without a length (chunked).
+ * Reads a JSON body; a body that is not UTF-8 or not JSON is a 400, whatever it claims to
+ * be, and one over the size limit is a 413. The hook refuses a declared length over the
+ * limit; this counts the bytes as they arrive, for bodies sent without a length (chunked).
  */
 export async function readJson(request: Request, limit = maxBodyBytes()): Promise<unknown> {
 	const text = await readText(request, limit);
@@ -98,7 +101,11 @@ async function readText(request: Request, limit: number): Promise<string> {
 	}
 
 	if (size > limit) throw new ApiError(413, `The request body can be at most ${limit} bytes.`);
-	return Buffer.concat(chunks).toString('utf8');
+	try {
+		return UTF8.decode(Buffer.concat(chunks));
+	} catch {
+		throw new ApiError(400, 'The request body is not valid UTF-8.');
+	}
 }
 
 /**
@@ -109,7 +116,9 @@ export function validate<T>(schema: z.ZodType<T>, input: unknown, status = 422):
 	const result = schema.safeParse(input);
 	if (result.success) return result.data;
 
-	const fieldErrors: Record<string, string> = {};
+	// Field names come from the client. On a plain object `constructor`, `toString` or
+	// `__proto__` would find Object.prototype's members and never get a message of their own.
+	const fieldErrors: Record<string, string> = Object.create(null);
 	let message = 'Some fields need attention.';
 	for (const issue of result.error.issues) {
 		if (issue.code === 'unrecognized_keys') {

@@ -2,8 +2,12 @@
  * Keyed writes: a client that retries a write sends the same `Idempotency-Key`, and the
  * server performs it once. The first answer is stored in the write's own transaction, so a
  * repeat (after a lost answer, a timeout or a crash) gets that answer and changes nothing.
+ * A key sent again with a different request is refused: its first answer would say a write
+ * happened that never did.
  */
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { stringify } from 'safe-stable-stringify';
 import { z } from 'zod';
 import type { SessionUser } from './auth';
 import { writeTransaction, type Database } from './db';
@@ -31,20 +35,48 @@ export function idempotencyKey(request: Request, fallback?: string): string | nu
 	return parsed.data;
 }
 
+/** What a keyed write asks for: the key, if any, and what must match for a repeat to replay. */
+export interface KeyedRequest {
+	key: string | null;
+	/** Method and path, e.g. `PATCH c1`. */
+	scope: string;
+	/** The validated input the write acts on (null when its path says it all). */
+	input: unknown;
+}
+
 /**
- * Runs `work` in an immediate transaction, at most once per (user, key): a repeat with the
- * same key is answered with the stored answer. A refused write throws, rolls back and stores
+ * The fingerprint a repeat must match: sha256 of the validated input as canonical JSON, with
+ * keys sorted and absent fields left out. The input is what the schema made of the body, so
+ * the same request sent with its keys in another order or with a padded nickname still
+ * matches.
+ */
+function requestHash(input: unknown): string {
+	return createHash('sha256')
+		.update(stringify(input) ?? 'null')
+		.digest('hex');
+}
+
+/**
+ * Runs `work` in an immediate transaction, at most once per (user, key): a repeat of the
+ * same request with the same key is answered with the stored answer, and the key sent with
+ * any other request is refused with 422. A refused write throws, rolls back and stores
  * nothing, so it can be tried again. Events the write appended are delivered after the commit.
  *
  * @example
- * const answer = await keyedWrite(user, key, 'POST /api/creators/c1/subscriptions', (trx) => …);
+ * const answer = await keyedWrite(
+ * 	user,
+ * 	{ key, scope: 'POST c1/flash-sales', input: { discountPercent: 20, durationSeconds: 60 } },
+ * 	(trx) => …
+ * );
  */
 export async function keyedWrite(
 	user: SessionUser,
-	key: string | null,
-	scope: string,
+	request: KeyedRequest,
 	work: (trx: Kysely<Database>) => Promise<WriteAnswer>
 ): Promise<WriteAnswer & { replayed: boolean }> {
+	const { key, scope } = request;
+	const hash = requestHash(request.input);
+
 	const answer = await writeTransaction(async (trx) => {
 		if (key !== null) {
 			const stored = await trx
@@ -53,10 +85,13 @@ export async function keyedWrite(
 				.where('user_id', '=', user.id)
 				.where('key', '=', key)
 				.executeTakeFirst();
-			if (stored && stored.scope !== scope) {
-				throw new ApiError(422, 'This idempotency key was already used for another request.');
-			}
 			if (stored) {
+				// A row stored before requests were fingerprinted has no hash: its scope must match.
+				const sameRequest =
+					stored.scope === scope && (stored.request_hash === null || stored.request_hash === hash);
+				if (!sameRequest) {
+					throw new ApiError(422, 'This Idempotency-Key was already used for a different request.');
+				}
 				return { status: stored.status, body: JSON.parse(stored.body), replayed: true };
 			}
 		}
@@ -69,6 +104,7 @@ export async function keyedWrite(
 					user_id: user.id,
 					key,
 					scope,
+					request_hash: hash,
 					status: result.status,
 					body: JSON.stringify(result.body),
 					created_at: new Date().toISOString()

@@ -40,7 +40,9 @@ export async function subscribe(
 	fan: SessionUser,
 	key: string | null = null
 ): Promise<{ subscription: Subscription; creator: Creator }> {
-	const answer = await keyedWrite(fan, key, `POST ${creatorId}/subscriptions`, async (trx) => {
+	// A subscription has no body: its path is the whole request.
+	const request = { key, scope: `POST ${creatorId}/subscriptions`, input: null };
+	const answer = await keyedWrite(fan, request, async (trx) => {
 		const result = await (async () => {
 			const creator = await trx
 				.selectFrom('creators')

@@ -19,6 +19,17 @@ const INVISIBLE = /[\p{White_Space}\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]
  */
 const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/u;
 
+/**
+ * The line and paragraph separators (U+2028, U+2029): line breaks that are not control
+ * characters, so the control check misses them. A bio refuses them too and keeps the line
+ * feed its textarea types as its one line break: CSS breaks lines only at line feeds, so a
+ * separator would show as a break in some places and as nothing or a box in others.
+ */
+const SEPARATOR = /[\p{Zl}\p{Zp}]/u;
+
+/** Combining marks (accents, enclosing circles): each is drawn on the character before it. */
+const MARK = /\p{M}/gu;
+
 /** C0 controls, DEL and C1 controls (U+0000–U+001F, U+007F–U+009F). */
 const CONTROL = /\p{Cc}/u;
 /** The same, less the line feed and tab a multi-line bio may hold. */
@@ -31,13 +42,22 @@ export type TextRules = {
 	max: number;
 	/** Whether line feeds and tabs are allowed (a bio's paragraphs). */
 	multiline: boolean;
-	/** Whether the text must show at least one visible character. */
+	/**
+	 * Whether the text must show a visible character of its own: not only invisible characters,
+	 * and not only combining marks, which would sit on whatever the page shows before it.
+	 */
 	required: boolean;
 };
 
 /** Whether nothing would show: the text is only white space and invisible characters. */
 export function isBlank(text: string): boolean {
 	return text.replace(INVISIBLE, '') === '';
+}
+
+/** Whether only combining marks would show, with no character of their own to sit on. */
+export function isOnlyMarks(text: string): boolean {
+	const visible = text.replace(INVISIBLE, '');
+	return visible !== '' && visible.replace(MARK, '') === '';
 }
 
 /**
@@ -59,11 +79,19 @@ export function textProblem(text: string, rules: TextRules): string | null {
 			? `${label} cannot contain control characters other than line breaks and tabs.`
 			: `${label} cannot contain control characters or line breaks.`;
 	}
+	if (SEPARATOR.test(text)) {
+		return multiline
+			? `${label} cannot contain line or paragraph separators (U+2028, U+2029); start a new line with Enter instead.`
+			: `${label} cannot contain line breaks, including the line and paragraph separators (U+2028, U+2029).`;
+	}
 	if (BIDI_CONTROL.test(text)) {
 		return `${label} cannot contain text-direction overrides or isolates (U+202A–U+202E, U+2066–U+2069).`;
 	}
 	if (required && isBlank(text)) {
 		return `${label} cannot be empty or made only of invisible characters.`;
+	}
+	if (required && isOnlyMarks(text)) {
+		return `${label} needs a letter, digit or symbol: it cannot be made only of combining marks.`;
 	}
 	if (text.length > max) {
 		return `${label} can be at most ${max} characters (an emoji may count as two).`;

@@ -24,7 +24,8 @@ export const MAX_FRAME_BYTES = 64 * 1024;
  * outside the Basic Multilingual Plane counts as two on both sides. (Zod's own `max` counts
  * code points, which is why the rules below count for themselves.) The other rules are in
  * profile-text.ts: no lone surrogates, no control characters (a bio keeps line feeds and
- * tabs), no bidi overrides or isolates, and a nickname that shows something.
+ * tabs), no line or paragraph separators, no bidi overrides or isolates, and a nickname that
+ * shows a character of its own.
  */
 export const NICKNAME_MAX = 40;
 export const BIO_MAX = 500;

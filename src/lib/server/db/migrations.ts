@@ -146,6 +146,11 @@ const migrations: Record<string, Migration> = {
 				.execute();
 			await sql`insert into event_log_state (id, pruned_through) values (1, 0)`.execute(db);
 		}
+	},
+	'004_idempotent_request_hash': {
+		async up(db: Kysely<unknown>) {
+			await db.schema.alterTable('idempotent_writes').addColumn('request_hash', 'text').execute();
+		}
 	}
 };
 

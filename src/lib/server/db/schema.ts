@@ -66,6 +66,11 @@ export interface IdempotentWritesTable {
 	key: string;
 	/** Method and path, so a key reused for a different request is refused, not replayed. */
 	scope: string;
+	/**
+	 * sha256 of the request's validated input as canonical JSON, so a key reused with another
+	 * body is refused too; null on rows stored before it was recorded.
+	 */
+	request_hash: string | null;
 	status: number;
 	/** The answer's JSON body. */
 	body: string;

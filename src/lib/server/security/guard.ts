@@ -19,6 +19,25 @@ function refusal(status: number, message: string, headers: Record<string, string
 	return json(body, { status, headers });
 }
 
+/** The path with its escapes decoded; a malformed one stays as sent (SvelteKit answers 400). */
+function decodedPath(url: URL): string {
+	try {
+		return decodeURI(url.pathname);
+	} catch {
+		return url.pathname;
+	}
+}
+
+/**
+ * Whether a request is for the JSON API. `url.pathname` keeps the escapes the client sent,
+ * while the router matches the decoded path, so `/%61pi/creators` reaches an API route:
+ * the matched route's id says where the request goes, and a path no route matched is
+ * decoded the same way.
+ */
+export function isApiRequest(event: RequestEvent): boolean {
+	return (event.route.id ?? decodedPath(event.url)).startsWith('/api/');
+}
+
 /**
  * A response that refuses the request, or null to let it through.
  *
@@ -26,7 +45,7 @@ function refusal(status: number, message: string, headers: Record<string, string
  * `fetch` a JSON write with the visitor's cookie, so the Origin rule applies to every write.
  */
 export function guardRequest(event: RequestEvent): Response | null {
-	const { request, url } = event;
+	const { request, url, route } = event;
 	if (!WRITE_METHODS.has(request.method)) return null;
 
 	if (!originAllowed(request.headers.get('origin'), appOrigin(url))) {
@@ -39,7 +58,8 @@ export function guardRequest(event: RequestEvent): Response | null {
 	}
 
 	const address = event.getClientAddress();
-	const isSignIn = request.method === 'POST' && url.pathname === '/api/session';
+	// By route, not by path: `/api/%73ession` is the same sign-in and must count against its limit.
+	const isSignIn = request.method === 'POST' && route.id === '/api/session';
 	const decision = isSignIn
 		? signIns.hit(address)
 		: writes.hit(event.locals.user ? `user:${event.locals.user.id}` : `address:${address}`);

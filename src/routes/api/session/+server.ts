@@ -1,6 +1,7 @@
 import { json } from '@sveltejs/kit';
 import { z } from 'zod';
 import {
+	clearSessionCookie,
 	openGuestSession,
 	SESSION_COOKIE,
 	sessionCookieOptions,
@@ -9,6 +10,7 @@ import {
 } from '$lib/server/auth';
 import { ApiError, apiRoute, readJson, validate } from '$lib/server/http';
 import { closeSessionSockets } from '$lib/server/realtime';
+import { mayOpenGuestSession } from '$lib/server/security/guest-sessions';
 import { servedOverHttps } from '$lib/server/security/origin';
 import type { RequestHandler } from './$types';
 
@@ -43,14 +45,24 @@ export const POST: RequestHandler = apiRoute(async ({ request, cookies, url, loc
 	return json({ user: session.user });
 });
 
-/** Ends the session and its sockets (1008), and hands the tab a fresh guest session. */
-export const DELETE: RequestHandler = apiRoute(async ({ locals, cookies, url }) => {
+/**
+ * Ends the session and its sockets (1008), and hands the tab a fresh guest session while its
+ * address is within the guest-session rate. Past it the sign-out still happens, only without
+ * a new session, so a loop of sign-outs cannot mint what page loads may not.
+ */
+export const DELETE: RequestHandler = apiRoute(async (event) => {
+	const { locals, cookies, url } = event;
 	if (locals.sessionId) {
 		await signOut(locals.sessionId);
 		closeSessionSockets(locals.sessionId);
 	}
 
-	const guest = await openGuestSession();
-	cookies.set(SESSION_COOKIE, guest.token, sessionCookieOptions(servedOverHttps(url)));
+	const secure = servedOverHttps(url);
+	if (mayOpenGuestSession(event.getClientAddress())) {
+		const guest = await openGuestSession();
+		cookies.set(SESSION_COOKIE, guest.token, sessionCookieOptions(secure));
+	} else if (cookies.get(SESSION_COOKIE)) {
+		clearSessionCookie(cookies, secure);
+	}
 	return new Response(null, { status: 204 });
 });
