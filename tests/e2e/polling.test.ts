@@ -37,7 +37,7 @@ test('says it is polling once the socket gives up, and still shows changes made 
 	const nickname = uniqueNickname('Polled');
 	const saved = await page.request.patch(`${baseURL}/api/creators/c1`, {
 		data: { nickname },
-		headers: { origin: baseURL! }
+		headers: { origin: baseURL!, 'if-match': '*' }
 	});
 	expect(saved.status()).toBe(200);
 	for (let step = 0; step < 20; step += 1) {

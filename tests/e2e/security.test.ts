@@ -99,7 +99,7 @@ test.describe('security', () => {
 		const save = async (nickname: string, bio: string) => {
 			const response = await owner.request.patch(`${baseURL}/api/creators/c1`, {
 				data: { nickname, bio },
-				headers: { origin: baseURL! }
+				headers: { origin: baseURL!, 'if-match': '*' }
 			});
 			expect(response.status()).toBe(200);
 			return ((await response.json()) as { creator: { nickname: string; bio: string } }).creator;

@@ -147,6 +147,7 @@ describe('creators', () => {
 	it('lists creators with the log position the list reflects, so a page follows on from it', async () => {
 		const before = bodyOf(await api(server, 'GET', '/api/creators')) as { eventId?: number };
 		const saved = await api(server, 'PATCH', '/api/creators/c2', {
+			ifMatch: '*',
 			cookie: bravo,
 			body: { bio: 'listed after this' }
 		});
@@ -183,7 +184,7 @@ describe('creators', () => {
 
 describe('PATCH /api/creators/[id]', () => {
 	const patch = (cookie: string | undefined, body: unknown, id = 'c4') =>
-		api(server, 'PATCH', `/api/creators/${id}`, { cookie, body });
+		api(server, 'PATCH', `/api/creators/${id}`, { ifMatch: '*', cookie, body });
 
 	it('answers 401 when signed out', async () => {
 		expect((await patch(undefined, { nickname: 'Hi' })).status).toBe(401);
@@ -254,11 +255,13 @@ describe('fault switch', () => {
 		expect(bodyOf(await faults('GET', alpha)).fault).toEqual({ status: 503, remaining: 1 });
 
 		const failed = await api(server, 'PATCH', '/api/creators/c1', {
+			ifMatch: '*',
 			cookie: alpha,
 			body: { nickname: 'Faulted' }
 		});
 		const unchanged = bodyOf(await api(server, 'GET', '/api/creators/c1')).creator;
 		const next = await api(server, 'PATCH', '/api/creators/c1', {
+			ifMatch: '*',
 			cookie: alpha,
 			body: { bio: 'x' }
 		});
@@ -272,6 +275,7 @@ describe('fault switch', () => {
 	it('fails as many saves as its count, and DELETE disarms it', async () => {
 		await faults('POST', alpha, { status: 500, count: 3 });
 		const first = await api(server, 'PATCH', '/api/creators/c1', {
+			ifMatch: '*',
 			cookie: alpha,
 			body: { bio: 'x' }
 		});

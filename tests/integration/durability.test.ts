@@ -29,7 +29,12 @@ describe('durability', () => {
 			try {
 				const response = await fetch(`${server.url}/api/creators/c1`, {
 					method: 'PATCH',
-					headers: { 'content-type': 'application/json', cookie, 'idempotency-key': editId },
+					headers: {
+						'content-type': 'application/json',
+						cookie,
+						'idempotency-key': editId,
+						'if-match': '*'
+					},
 					body: JSON.stringify({ bio: `burst ${index}`, editId })
 				});
 				if (response.status === 200) acknowledged.push(editId);

@@ -110,10 +110,12 @@ export async function api(
 	server: TestServer,
 	method: string,
 	path: string,
-	options: { cookie?: string; body?: unknown } = {}
+	/** `ifMatch`: the version a profile edit is based on, or `*` to overwrite any version. */
+	options: { cookie?: string; body?: unknown; ifMatch?: string } = {}
 ): Promise<ApiResponse> {
 	const headers: Record<string, string> = { accept: 'application/json' };
 	if (options.cookie) headers.cookie = options.cookie;
+	if (options.ifMatch) headers['if-match'] = options.ifMatch;
 	let body: string | undefined;
 	if (options.body !== undefined) {
 		headers['content-type'] = 'application/json';

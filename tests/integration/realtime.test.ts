@@ -131,11 +131,16 @@ describe('events', () => {
 		await ofC2.subscribe('c2');
 
 		await api(server, 'PATCH', '/api/creators/c1', {
+			ifMatch: '*',
 			cookie: alpha,
 			body: { bio: 'Live from c1', editId: 'edit-1' }
 		});
 		const update = await ofC1.next(isEvent('creator_updated', 'c1'));
-		await api(server, 'PATCH', '/api/creators/c2', { cookie: bravo, body: { bio: 'c2 too' } });
+		await api(server, 'PATCH', '/api/creators/c2', {
+			ifMatch: '*',
+			cookie: bravo,
+			body: { bio: 'c2 too' }
+		});
 		await ofC2.next(isEvent('creator_updated', 'c2'));
 
 		expect(update.data).toMatchObject({
@@ -200,11 +205,19 @@ describe('events', () => {
 	it('replay what a socket missed on resume, oldest first, private ones to the owner only', async () => {
 		const first = await SocketClient.open(server);
 		await first.subscribe('c1');
-		await api(server, 'PATCH', '/api/creators/c1', { cookie: alpha, body: { bio: 'before' } });
+		await api(server, 'PATCH', '/api/creators/c1', {
+			ifMatch: '*',
+			cookie: alpha,
+			body: { bio: 'before' }
+		});
 		const seen = await first.next(isEvent('creator_updated', 'c1'));
 		first.close();
 
-		await api(server, 'PATCH', '/api/creators/c1', { cookie: alpha, body: { bio: 'missed' } });
+		await api(server, 'PATCH', '/api/creators/c1', {
+			ifMatch: '*',
+			cookie: alpha,
+			body: { bio: 'missed' }
+		});
 		await api(server, 'POST', '/api/creators/c1/subscriptions', { cookie: fan3 });
 		await api(server, 'DELETE', '/api/creators/c1/subscriptions', { cookie: fan3 });
 
@@ -234,7 +247,7 @@ describe('events', () => {
 
 		await Promise.all(
 			['one', 'two', 'three', 'four'].map((bio) =>
-				api(server, 'PATCH', '/api/creators/c1', { cookie: alpha, body: { bio } })
+				api(server, 'PATCH', '/api/creators/c1', { ifMatch: '*', cookie: alpha, body: { bio } })
 			)
 		);
 		const events = [];

@@ -69,7 +69,7 @@ async function outage(options: {
 	for (let index = 1; index <= PUBLISHED; index += 1) {
 		const answer = await fetch(`${server.url}/api/creators/c1`, {
 			method: 'PATCH',
-			headers: { 'content-type': 'application/json', cookie },
+			headers: { 'content-type': 'application/json', cookie, 'if-match': '*' },
 			body: JSON.stringify({ bio: `published ${index}` })
 		});
 		expect(answer.status).toBe(200);
@@ -159,7 +159,7 @@ describe('resume after an outage', () => {
 		for (let index = 1; index <= 3; index += 1) {
 			await fetch(`${server.url}/api/creators/c1`, {
 				method: 'PATCH',
-				headers: { 'content-type': 'application/json', cookie },
+				headers: { 'content-type': 'application/json', cookie, 'if-match': '*' },
 				body: JSON.stringify({ bio: `after load ${index}` })
 			});
 		}

@@ -60,7 +60,12 @@ async function creator(id: string, cookie?: string): Promise<CreatorBody> {
 async function fromOrigin(method: string, path: string, origin: string, body?: unknown) {
 	const response = await fetch(`${server.baseUrl}${path}`, {
 		method,
-		headers: { origin, cookie: alpha, 'content-type': 'application/json' },
+		headers: {
+			origin,
+			cookie: alpha,
+			'content-type': 'application/json',
+			...(method === 'PATCH' && { 'if-match': '*' })
+		},
 		body: body === undefined ? undefined : JSON.stringify(body)
 	});
 	await response.arrayBuffer();
@@ -326,19 +331,31 @@ describe('HTTP API', () => {
 		const before = await creator('c2', bravo);
 
 		const attempts = [
-			await api(server, 'PATCH', '/api/creators/c2', { cookie: alpha, body: { nickname: 'Mine' } }),
+			await api(server, 'PATCH', '/api/creators/c2', {
+				ifMatch: '*',
+				cookie: alpha,
+				body: { nickname: 'Mine' }
+			}),
 			await api(server, 'POST', '/api/creators/c2/flash-sales', {
 				cookie: alpha,
 				body: { discountPercent: 50, durationSeconds: 60 }
 			}),
 			await api(server, 'DELETE', '/api/creators/c2/flash-sales/1', { cookie: alpha }),
-			await api(server, 'PATCH', '/api/creators/c2', { cookie: fan1, body: { bio: 'Mine' } })
+			await api(server, 'PATCH', '/api/creators/c2', {
+				ifMatch: '*',
+				cookie: fan1,
+				body: { bio: 'Mine' }
+			})
 		];
 		expect(attempts.map((response) => response.status)).toEqual([403, 403, 403, 403]);
 		expect(await creator('c2', bravo)).toEqual(before);
 
 		// The owner's own edit is the first event c2 has sent since: the refusals sent none.
-		await api(server, 'PATCH', '/api/creators/c2', { cookie: bravo, body: { bio: 'owner' } });
+		await api(server, 'PATCH', '/api/creators/c2', {
+			ifMatch: '*',
+			cookie: bravo,
+			body: { bio: 'owner' }
+		});
 		const first = await watcher.next((frame) => frame.type === 'event');
 		expect(first).toMatchObject({ event: 'creator_updated', data: { creator: { bio: 'owner' } } });
 		watcher.close();
@@ -359,6 +376,7 @@ describe('HTTP API', () => {
 
 		for (const [field, value] of Object.entries(forbidden)) {
 			const response = await api(server, 'PATCH', '/api/creators/c1', {
+				ifMatch: '*',
 				cookie: alpha,
 				body: { nickname: 'Alpha', [field]: value }
 			});
@@ -371,6 +389,7 @@ describe('HTTP API', () => {
 	it('takes the creator id from the path and the session, never from the body', async () => {
 		const c2 = await creator('c2');
 		const patch = await api(server, 'PATCH', '/api/creators/c1', {
+			ifMatch: '*',
 			cookie: alpha,
 			body: { creatorId: 'c2', nickname: 'Moved' }
 		});
@@ -444,7 +463,11 @@ describe('HTTP API', () => {
 
 	it('answers 413 to a request body over the size limit', async () => {
 		const big = JSON.stringify({ bio: 'x'.repeat(64 * 1024) });
-		const declared = await api(server, 'PATCH', '/api/creators/c1', { cookie: alpha, body: big });
+		const declared = await api(server, 'PATCH', '/api/creators/c1', {
+			ifMatch: '*',
+			cookie: alpha,
+			body: big
+		});
 
 		const chunks = new ReadableStream({
 			start(controller) {
@@ -479,6 +502,7 @@ describe('HTTP API', () => {
 		expect(bodyOf(await faults('GET', bravo)).fault ?? null).toBeNull();
 
 		const bravoSave = await api(server, 'PATCH', '/api/creators/c2', {
+			ifMatch: '*',
 			cookie: bravo,
 			body: { bio: 'unaffected' }
 		});
@@ -490,17 +514,27 @@ describe('HTTP API', () => {
 	it('spends the fault switch only on a save that passed sign-in and ownership checks', async () => {
 		await api(server, 'POST', '/api/test/faults', { cookie: alpha, body: { status: 503 } });
 		const refused = [
-			await api(server, 'PATCH', '/api/creators/c1', { body: { bio: 'anonymous' } }),
+			await api(server, 'PATCH', '/api/creators/c1', { ifMatch: '*', body: { bio: 'anonymous' } }),
 			await api(server, 'PATCH', '/api/creators/c1', {
+				ifMatch: '*',
 				cookie: await guestCookie(server),
 				body: { bio: 'guest' }
 			}),
-			await api(server, 'PATCH', '/api/creators/c1', { cookie: bravo, body: { bio: 'bravo' } }),
-			await api(server, 'PATCH', '/api/creators/c1', { cookie: alpha, body: { bio: '\u0000' } })
+			await api(server, 'PATCH', '/api/creators/c1', {
+				ifMatch: '*',
+				cookie: bravo,
+				body: { bio: 'bravo' }
+			}),
+			await api(server, 'PATCH', '/api/creators/c1', {
+				ifMatch: '*',
+				cookie: alpha,
+				body: { bio: '\u0000' }
+			})
 		];
 		expect(refused.map((response) => response.status)).toEqual([401, 401, 403, 422]);
 
 		const own = await api(server, 'PATCH', '/api/creators/c1', {
+			ifMatch: '*',
 			cookie: alpha,
 			body: { bio: 'faulted' }
 		});
@@ -512,7 +546,11 @@ describe('HTTP API', () => {
 
 	/** Saves alpha's profile with a raw JSON body; answers the status and the field messages. */
 	async function saveProfile(json: string) {
-		const response = await api(server, 'PATCH', '/api/creators/c1', { cookie: alpha, body: json });
+		const response = await api(server, 'PATCH', '/api/creators/c1', {
+			ifMatch: '*',
+			cookie: alpha,
+			body: json
+		});
 		return { status: response.status, fieldErrors: bodyOf(response).fieldErrors ?? {} };
 	}
 
@@ -592,11 +630,16 @@ describe('HTTP API', () => {
 		const keyed = (key: string, body: unknown) =>
 			send(server, 'PATCH', '/api/creators/c1', {
 				cookie: alpha,
-				headers: { 'idempotency-key': key },
+				headers: { 'idempotency-key': key, 'if-match': '*' },
 				body: JSON.stringify(body)
 			});
-		const byEditId = (body: unknown) =>
-			send(server, 'PATCH', '/api/creators/c1', { cookie: alpha, body: JSON.stringify(body) });
+		// Based on whatever is stored, unless the body names its version.
+		const byEditId = (body: Record<string, unknown>) =>
+			send(server, 'PATCH', '/api/creators/c1', {
+				cookie: alpha,
+				headers: 'baseVersion' in body ? {} : { 'if-match': '*' },
+				body: JSON.stringify(body)
+			});
 
 		const first = await keyed('same-key', { nickname: 'Keyed' });
 		const saved = await creator('c1', alpha);
@@ -623,7 +666,11 @@ describe('HTTP API', () => {
 			bio: 'By edit',
 			version: saved.version + 1
 		});
-		await api(server, 'PATCH', '/api/creators/c1', { cookie: alpha, body: { nickname: 'Alpha' } });
+		await api(server, 'PATCH', '/api/creators/c1', {
+			ifMatch: '*',
+			cookie: alpha,
+			body: { nickname: 'Alpha' }
+		});
 	});
 
 	it('refuses an Idempotency-Key reused for a different flash sale or subscription', async () => {
@@ -751,7 +798,7 @@ describe('HTTP API', () => {
 	it('spends the fault switch only on a save whose If-Match, Idempotency-Key and body pass their checks', async () => {
 		const save = (headers: Record<string, string>, body: string | Uint8Array<ArrayBuffer>) =>
 			send(server, 'PATCH', '/api/creators/c1', { cookie: alpha, headers, body });
-		const keyed = { 'idempotency-key': 'before-the-fault' };
+		const keyed = { 'idempotency-key': 'before-the-fault', 'if-match': '*' };
 		expect((await save(keyed, '{"bio":"keyed"}')).status).toBe(200);
 		const before = await creator('c1', alpha);
 		await api(server, 'POST', '/api/test/faults', { cookie: alpha, body: { status: 503 } });
@@ -841,10 +888,20 @@ describe('limits', () => {
 		const statuses = [];
 		for (let i = 0; i < 6; i++) {
 			statuses.push(
-				(await api(tight, 'PATCH', '/api/creators/c1', { cookie, body: { bio: 'x' } })).status
+				(
+					await api(tight, 'PATCH', '/api/creators/c1', {
+						ifMatch: '*',
+						cookie,
+						body: { bio: 'x' }
+					})
+				).status
 			);
 		}
-		const limited = await api(tight, 'PATCH', '/api/creators/c1', { cookie, body: { bio: 'x' } });
+		const limited = await api(tight, 'PATCH', '/api/creators/c1', {
+			ifMatch: '*',
+			cookie,
+			body: { bio: 'x' }
+		});
 
 		expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
 		expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);

@@ -111,11 +111,16 @@ describe('a reconnect’s replay', () => {
 	it('arrives whole, once and in order, and a repeated subscribe replays nothing more', async () => {
 		const first = await SocketClient.open(server);
 		await first.subscribe('c1');
-		await api(server, 'PATCH', '/api/creators/c1', { cookie: alpha, body: { bio: 'seen' } });
+		await api(server, 'PATCH', '/api/creators/c1', {
+			ifMatch: '*',
+			cookie: alpha,
+			body: { bio: 'seen' }
+		});
 		const seen = await first.next(isEvent('creator_updated', 'c1'));
 		first.close();
 		for (let index = 1; index <= 100; index += 1) {
 			await api(server, 'PATCH', '/api/creators/c1', {
+				ifMatch: '*',
 				cookie: alpha,
 				body: { bio: `missed ${index}` }
 			});
@@ -129,7 +134,11 @@ describe('a reconnect’s replay', () => {
 		const replayed = eventIds(client.frames);
 		const subscribed = ofType(client.frames, 'subscribed');
 		client.frames.length = 0;
-		await api(server, 'PATCH', '/api/creators/c1', { cookie: alpha, body: { bio: 'live' } });
+		await api(server, 'PATCH', '/api/creators/c1', {
+			ifMatch: '*',
+			cookie: alpha,
+			body: { bio: 'live' }
+		});
 		const live = await client.next(isEvent('creator_updated', 'c1'));
 		await client.settle();
 
@@ -154,7 +163,11 @@ describe('a resume the log cannot serve', () => {
 		server = await startServer({ EVENT_LOG_RETENTION: '600' });
 		const alpha = await signIn(server, ACCOUNTS.alpha);
 		addEvents(server, 'c1', 700);
-		await api(server, 'PATCH', '/api/creators/c1', { cookie: alpha, body: { bio: 'flush' } });
+		await api(server, 'PATCH', '/api/creators/c1', {
+			ifMatch: '*',
+			cookie: alpha,
+			body: { bio: 'flush' }
+		});
 		const deadline = Date.now() + 5000;
 		while (eventLog(server).prunedThrough === 0 && Date.now() < deadline) {
 			await new Promise((wait) => setTimeout(wait, 20));

@@ -66,6 +66,20 @@ describe('versioned writes', () => {
 		expect(await current()).toEqual(before);
 	});
 
+	it('refuses an edit that names no version with 428, changes nothing, and takes If-Match: * as a deliberate overwrite', async () => {
+		const before = await current();
+
+		const unversioned = await patch({ bio: 'blind' });
+		const body = (await unversioned.json()) as { message: string };
+		expect(unversioned.status).toBe(428);
+		expect(body.message).toMatch(/which version/);
+		expect(await current()).toEqual(before);
+
+		const overwrite = await patch({ bio: 'on purpose' }, { 'if-match': '*' });
+		expect(overwrite.status).toBe(200);
+		expect(await current()).toMatchObject({ bio: 'on purpose', version: before.version + 1 });
+	});
+
 	it('accepts exactly one of two writes based on the same version, for 500 pairs', async () => {
 		let accepted = 0;
 		let refused = 0;
@@ -97,8 +111,9 @@ describe('versioned writes', () => {
 		const before = await current();
 		const key = `edit-${Date.now()}`;
 
-		const first = await patch({ nickname: 'Keyed', editId: key }, { 'idempotency-key': key });
-		const again = await patch({ nickname: 'Keyed', editId: key }, { 'idempotency-key': key });
+		const edit = { nickname: 'Keyed', editId: key, baseVersion: before.version };
+		const first = await patch(edit, { 'idempotency-key': key });
+		const again = await patch(edit, { 'idempotency-key': key });
 		const firstBody = await first.json();
 
 		expect(first.status).toBe(200);

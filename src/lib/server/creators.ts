@@ -125,8 +125,11 @@ export interface ProfileWrite {
 	patch: ProfilePatch;
 	/** Travels with the answer and the `creator_updated` event, so the client settles it once. */
 	editId?: string;
-	/** The version the edit was based on; a different stored version refuses the edit (409). */
-	baseVersion?: number;
+	/**
+	 * The version the edit was based on; a different stored version refuses the edit (409).
+	 * `'any'` (If-Match: *) overwrites whatever is stored; naming none is refused (428).
+	 */
+	baseVersion?: number | 'any';
 	idempotencyKey: string | null;
 }
 
@@ -153,7 +156,13 @@ export async function updateProfile(
 
 	return keyedWrite(user, request, async (trx) => {
 		const row = await requireOwnedCreator(trx, id, user);
-		if (baseVersion !== undefined && row.version !== baseVersion) {
+		if (baseVersion === undefined) {
+			throw new ApiError(
+				428,
+				'Say which version this edit is based on: If-Match with the ETag of your copy, or baseVersion in the body (If-Match: * overwrites any version).'
+			);
+		}
+		if (baseVersion !== 'any' && row.version !== baseVersion) {
 			throw new ApiError(
 				409,
 				`This profile changed since version ${baseVersion}; it is now at version ${row.version}.`,

@@ -136,9 +136,13 @@ export function validate<T>(schema: z.ZodType<T>, input: unknown, status = 422):
 	throw new ApiError(status, message, fieldErrors);
 }
 
-/** The version in an `If-Match` header: `"7"`, `W/"7"` or `7`; `*` means any version. */
-export function versionFromIfMatch(header: string | null): number | undefined {
-	if (header === null || header.trim() === '*') return undefined;
+/**
+ * The version in an `If-Match` header: `"7"`, `W/"7"` or `7`; `*` (overwrite whatever is
+ * stored) is `'any'`; no header is undefined.
+ */
+export function versionFromIfMatch(header: string | null): number | 'any' | undefined {
+	if (header === null) return undefined;
+	if (header.trim() === '*') return 'any';
 
 	const match = /^\s*(?:W\/)?"?(\d+)"?\s*$/.exec(header);
 	if (!match) throw new ApiError(400, 'If-Match must name one version, e.g. "7".');

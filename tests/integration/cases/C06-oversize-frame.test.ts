@@ -38,6 +38,7 @@ describe('C06 oversize frame', () => {
 
 		const alpha = await signIn(server, ACCOUNTS.alpha);
 		const patched = await api(server, 'PATCH', '/api/creators/c1', {
+			ifMatch: '*',
 			cookie: alpha,
 			body: { bio: 'still live' }
 		});
