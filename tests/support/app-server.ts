@@ -1,6 +1,7 @@
 /**
  * Runs the built production server (`node server.js`) as a child process on a free port
- * with a fresh database, for integration and e2e tests. It can be stopped and started again
+ * with a fresh database (a SQLite file, or the PostgreSQL database `databaseUrl` names), for
+ * integration and e2e tests. It can be stopped and started again
  * on the same port and database, the way an outage looks to a browser.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -72,9 +73,17 @@ function withoutEmpty(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 	return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
 }
 
-export async function createAppServer(
-	options: { port?: number; env?: Record<string, string> } = {}
-): Promise<AppServer> {
+export interface AppServerOptions {
+	port?: number;
+	env?: Record<string, string>;
+	/**
+	 * A `postgres://` URL to run on instead of a SQLite file. The caller creates and drops that
+	 * database; `dispose` leaves it alone.
+	 */
+	databaseUrl?: string;
+}
+
+export async function createAppServer(options: AppServerOptions = {}): Promise<AppServer> {
 	if (!existsSync(join(ROOT, 'build/handler.js'))) {
 		throw new Error('No build found: run `npm run build` before these tests.');
 	}
@@ -111,6 +120,7 @@ export async function createAppServer(
 					HOST: '127.0.0.1',
 					ORIGIN: url,
 					DATABASE_PATH: databasePath,
+					DATABASE_URL: options.databaseUrl ?? '',
 					CREATORDATA_FAULTS: '1',
 					LOG_LEVEL: 'warn',
 					...GENEROUS_LIMITS,

@@ -6,6 +6,14 @@ export function databasePath(): string {
 	return process.env.DATABASE_PATH || 'data/creatordata.db';
 }
 
+/**
+ * A `postgres://` (or `postgresql://`) connection string selects PostgreSQL; unset, the app
+ * keeps its data in the SQLite file at `databasePath()`.
+ */
+export function databaseUrl(): string | null {
+	return process.env.DATABASE_URL || null;
+}
+
 /** The fault switch exists for tests and the test page; production answers 404 unless asked. */
 export function faultsEnvEnabled(): boolean {
 	return process.env.CREATORDATA_FAULTS === '1';

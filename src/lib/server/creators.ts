@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Creator, FlashSale, ProfilePatch } from '$lib/shared/protocol';
 import type { SessionUser } from './auth';
-import { getDb, type Database } from './db';
+import { getDb, readSnapshot, type Database } from './db';
 import type { CreatorRow, FlashSaleRow } from './db/schema';
 import { appendEvent, headEventId } from './events';
 import { takeFault } from './faults';
@@ -135,7 +135,7 @@ export interface ProfileWrite {
 
 /**
  * Applies the owner's profile edit, bumps the version and appends `creator_updated`, in one
- * immediate transaction. A stale `baseVersion` changes nothing and answers 409 with the
+ * write transaction. A stale `baseVersion` changes nothing and answers 409 with the
  * stored copy, so the client can re-apply its edit on top. Answers `{ creator, editId,
  * eventId }`; a repeat with the same idempotency key gets the first answer again. An armed
  * test fault (faults.ts) fails the save with its status and changes nothing.
@@ -206,12 +206,10 @@ export async function readCreatorAt(
 	id: string,
 	viewer: SessionUser | null
 ): Promise<{ creator: Creator; eventId: number }> {
-	const db = await getDb();
-
-	// One connection serves every query, so no write lands between these two reads.
-	return db.connection().execute(async (connection) => {
-		const creator = await findCreator(id, viewer, connection);
+	// No write lands between these two reads, so the copy is exactly the one at `eventId`.
+	return readSnapshot(async (db) => {
+		const creator = await findCreator(id, viewer, db);
 		if (!creator) throw new ApiError(404, 'There is no creator with this id.');
-		return { creator, eventId: await headEventId(connection) };
+		return { creator, eventId: await headEventId(db) };
 	});
 }

@@ -58,6 +58,8 @@ type Queryable = Kysely<Database>;
  * Appends an event to the log inside the caller's transaction, so the change and its event
  * are committed together or not at all. Call `flushEvents` after the commit to deliver it.
  * Returns the event id, which clients use to order events and to resume after a reconnect.
+ * The caller's transaction must be a `writeTransaction`: its lock is what makes ids become
+ * visible in id order, which `flushEvents` relies on.
  */
 export async function appendEvent<N extends EventName>(
 	db: Queryable,

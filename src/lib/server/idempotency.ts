@@ -57,7 +57,7 @@ function requestHash(input: unknown): string {
 }
 
 /**
- * Runs `work` in an immediate transaction, at most once per (user, key): a repeat of the
+ * Runs `work` in one write transaction, at most once per (user, key): a repeat of the
  * same request with the same key is answered with the stored answer, and the key sent with
  * any other request is refused with 422. A refused write throws, rolls back and stores
  * nothing, so it can be tried again. Events the write appended are delivered after the commit.

@@ -75,76 +75,75 @@ const SUBSCRIPTIONS: Array<[fan: number, creatorId: string]> = [
 /** Runs for the longest a sale may (a day), so a demo started today still shows it tonight. */
 const FLASH_SALE = { creatorId: 'c2', discountPercent: 25, durationMs: 24 * 60 * 60 * 1000 };
 
-export async function seed(db: Kysely<Database>): Promise<void> {
+/** Fills an empty database, inside the caller's write transaction so it happens once. */
+export async function seed(trx: Kysely<Database>): Promise<void> {
 	const now = new Date().toISOString();
 	const fanHash = await hashPassword(FAN_PASSWORD);
 	const creatorHashes = await Promise.all(CREATORS.map((c) => hashPassword(c.password)));
 
-	await db.transaction().execute(async (trx) => {
-		const fanIds: number[] = [];
-		for (const fan of FANS) {
-			const { id } = await trx
-				.insertInto('users')
-				.values({
-					email: fan.email,
-					password_hash: fanHash,
-					display_name: fan.displayName,
-					created_at: now
-				})
-				.returning('id')
-				.executeTakeFirstOrThrow();
-			fanIds.push(id);
-		}
+	const fanIds: number[] = [];
+	for (const fan of FANS) {
+		const { id } = await trx
+			.insertInto('users')
+			.values({
+				email: fan.email,
+				password_hash: fanHash,
+				display_name: fan.displayName,
+				created_at: now
+			})
+			.returning('id')
+			.executeTakeFirstOrThrow();
+		fanIds.push(id);
+	}
 
-		for (const [index, creator] of CREATORS.entries()) {
-			const { id: userId } = await trx
-				.insertInto('users')
-				.values({
-					email: creator.email,
-					password_hash: creatorHashes[index],
-					display_name: creator.displayName,
-					created_at: now
-				})
-				.returning('id')
-				.executeTakeFirstOrThrow();
-
-			await trx
-				.insertInto('creators')
-				.values({
-					id: creator.id,
-					user_id: userId,
-					nickname: creator.nickname,
-					bio: creator.bio,
-					avatar_url: `/avatars/${creator.id}.svg`,
-					subscriber_count: SUBSCRIPTIONS.filter(([, id]) => id === creator.id).length,
-					earnings_cents: creator.earningsCents,
-					subscription_price_cents: creator.priceCents,
-					updated_at: now
-				})
-				.execute();
-		}
-
-		for (const [fan, creatorId] of SUBSCRIPTIONS) {
-			const creator = CREATORS.find((c) => c.id === creatorId);
-			await trx
-				.insertInto('subscriptions')
-				.values({
-					creator_id: creatorId,
-					fan_user_id: fanIds[fan - 1],
-					price_cents: creator?.priceCents ?? 0,
-					created_at: now
-				})
-				.execute();
-		}
+	for (const [index, creator] of CREATORS.entries()) {
+		const { id: userId } = await trx
+			.insertInto('users')
+			.values({
+				email: creator.email,
+				password_hash: creatorHashes[index],
+				display_name: creator.displayName,
+				created_at: now
+			})
+			.returning('id')
+			.executeTakeFirstOrThrow();
 
 		await trx
-			.insertInto('flash_sales')
+			.insertInto('creators')
 			.values({
-				creator_id: FLASH_SALE.creatorId,
-				discount_percent: FLASH_SALE.discountPercent,
-				starts_at: now,
-				ends_at: new Date(Date.now() + FLASH_SALE.durationMs).toISOString()
+				id: creator.id,
+				user_id: userId,
+				nickname: creator.nickname,
+				bio: creator.bio,
+				avatar_url: `/avatars/${creator.id}.svg`,
+				subscriber_count: SUBSCRIPTIONS.filter(([, id]) => id === creator.id).length,
+				earnings_cents: creator.earningsCents,
+				subscription_price_cents: creator.priceCents,
+				updated_at: now
 			})
 			.execute();
-	});
+	}
+
+	for (const [fan, creatorId] of SUBSCRIPTIONS) {
+		const creator = CREATORS.find((c) => c.id === creatorId);
+		await trx
+			.insertInto('subscriptions')
+			.values({
+				creator_id: creatorId,
+				fan_user_id: fanIds[fan - 1],
+				price_cents: creator?.priceCents ?? 0,
+				created_at: now
+			})
+			.execute();
+	}
+
+	await trx
+		.insertInto('flash_sales')
+		.values({
+			creator_id: FLASH_SALE.creatorId,
+			discount_percent: FLASH_SALE.discountPercent,
+			starts_at: now,
+			ends_at: new Date(Date.now() + FLASH_SALE.durationMs).toISOString()
+		})
+		.execute();
 }
