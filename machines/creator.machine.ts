@@ -122,6 +122,24 @@ function takeNewer(context: CreatorContext, incoming: Creator, event: CreatorEve
 	return pickNewer(context.confirmed, incoming, isStaleCopy(context, event));
 }
 
+/** The edit being saved is confirmed by `copy` (its answer, or its own event): drop it. */
+function settleHeadEdit(
+	context: CreatorContext,
+	copy: Creator,
+	event: CreatorEvent
+): Partial<CreatorContext> {
+	const confirmed = takeNewer(context, copy, event);
+	const [committed, ...pending] = context.pending;
+
+	return {
+		confirmed,
+		pending,
+		view: applyEdits(confirmed, pending),
+		lastEditId: committed?.id ?? null,
+		eventCursor: advance(context.eventCursor, event)
+	};
+}
+
 export const creatorMachine = setup({
 	types: {
 		input: {} as CreatorInput,
@@ -183,31 +201,12 @@ export const creatorMachine = setup({
 				eventCursor: advance(context.eventCursor, event)
 			};
 		}),
-		confirmHeadEdit: assign(({ context, event }) => {
-			const confirmed = takeNewer(context, answeredCreator(event) as Creator, event);
-			const [committed, ...pending] = context.pending;
-
-			return {
-				confirmed,
-				pending,
-				view: applyEdits(confirmed, pending),
-				lastEditId: committed?.id ?? null,
-				eventCursor: advance(context.eventCursor, event)
-			};
-		}),
-		settleHeadFromCopy: assign(({ context, event }) => {
-			const incoming = incomingCreator(event) as { creator: Creator };
-			const confirmed = takeNewer(context, incoming.creator, event);
-			const [committed, ...pending] = context.pending;
-
-			return {
-				confirmed,
-				pending,
-				view: applyEdits(confirmed, pending),
-				lastEditId: committed?.id ?? null,
-				eventCursor: advance(context.eventCursor, event)
-			};
-		}),
+		confirmHeadEdit: assign(({ context, event }) =>
+			settleHeadEdit(context, answeredCreator(event) as Creator, event)
+		),
+		settleHeadFromCopy: assign(({ context, event }) =>
+			settleHeadEdit(context, (incomingCreator(event) as { creator: Creator }).creator, event)
+		),
 		rebaseHeadEdit: assign(({ context, event }) => {
 			const confirmed = takeNewer(context, conflictCopy(event) as Creator, event);
 			const [head, ...rest] = context.pending;

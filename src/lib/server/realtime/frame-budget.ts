@@ -1,3 +1,5 @@
+import { TokenBucket } from './token-bucket';
+
 /** What to do with one incoming frame. */
 export type FrameVerdict = 'accept' | 'throttle' | 'flood';
 
@@ -19,27 +21,20 @@ const FLOOD_SECONDS = 1;
  * if (budget.take(Date.now()) !== 'accept') ignoreTheFrame();
  */
 export class FrameBudget {
-	private tokens: number;
+	readonly #bucket: TokenBucket;
 	private readonly perSecond: number;
-	private readonly burst: number;
 
-	constructor(
-		options: { perSecond: number; burst: number },
-		private refilledAt: number
-	) {
+	constructor(options: { perSecond: number; burst: number }, now: number) {
 		this.perSecond = options.perSecond;
-		this.burst = options.burst;
-		this.tokens = options.burst;
+		this.#bucket = new TokenBucket(options.burst, options.perSecond / 1000, now);
 	}
 
 	take(now: number): FrameVerdict {
-		const elapsed = Math.max(0, now - this.refilledAt);
-		this.tokens = Math.min(this.burst, this.tokens + (elapsed * this.perSecond) / 1000);
-		this.refilledAt = now;
+		this.#bucket.refill(now);
+		this.#bucket.tokens -= 1;
+		const { tokens } = this.#bucket;
+		if (tokens >= 0) return 'accept';
 
-		this.tokens -= 1;
-		if (this.tokens >= 0) return 'accept';
-
-		return this.tokens < -this.perSecond * FLOOD_SECONDS ? 'flood' : 'throttle';
+		return tokens < -this.perSecond * FLOOD_SECONDS ? 'flood' : 'throttle';
 	}
 }

@@ -1,3 +1,5 @@
+import { TokenBucket } from './token-bucket';
+
 /**
  * How many logged events one socket may still be replayed. It starts full, so a reconnect
  * replays what it missed at once, and refills slowly over its window: a page replays each
@@ -10,29 +12,18 @@
  * if (missed.kind === 'events') budget.spend(missed.events.length);
  */
 export class ReplayBudget {
-	private events: number;
-	private readonly capacity: number;
-	private readonly windowMs: number;
+	readonly #bucket: TokenBucket;
 
-	constructor(
-		options: { events: number; windowMs: number },
-		private refilledAt: number
-	) {
-		this.capacity = options.events;
-		this.windowMs = options.windowMs;
-		this.events = options.events;
+	constructor(options: { events: number; windowMs: number }, now: number) {
+		this.#bucket = new TokenBucket(options.events, options.events / options.windowMs, now);
 	}
 
 	/** Whole events that may be replayed now. */
 	available(now: number): number {
-		const elapsed = Math.max(0, now - this.refilledAt);
-		this.events = Math.min(this.capacity, this.events + (elapsed * this.capacity) / this.windowMs);
-		this.refilledAt = now;
-
-		return Math.floor(this.events);
+		return Math.floor(this.#bucket.refill(now));
 	}
 
 	spend(count: number): void {
-		this.events = Math.max(0, this.events - count);
+		this.#bucket.tokens = Math.max(0, this.#bucket.tokens - count);
 	}
 }
