@@ -189,3 +189,34 @@ describe('versioned writes', () => {
 		expect(response.status).toBe(422);
 	});
 });
+
+describe('idempotency keys over time', () => {
+	let shortLived: TestServer;
+
+	beforeAll(async () => {
+		shortLived = await startServer({ IDEMPOTENCY_KEY_TTL_SECONDS: '1' });
+	});
+
+	afterAll(() => shortLived?.stop());
+
+	it('forgets a key after its lifetime, so the table stays small and the key is a new write', async () => {
+		const cookie = await signIn(shortLived, ACCOUNTS.alpha);
+		const keyed = () =>
+			api(shortLived, 'PATCH', '/api/creators/c1', {
+				cookie,
+				ifMatch: '*',
+				body: { bio: 'kept a second', editId: 'edit-ttl' }
+			});
+
+		const first = await keyed();
+		const repeat = await keyed();
+		await new Promise((elapse) => setTimeout(elapse, 1_200));
+		const later = await keyed();
+
+		expect([first.status, repeat.status, later.status]).toEqual([200, 200, 200]);
+		const version = (answer: typeof first) =>
+			(answer.body as { creator: { version: number } }).creator.version;
+		expect(version(repeat)).toBe(version(first));
+		expect(version(later)).toBe(version(first) + 1);
+	});
+});

@@ -66,6 +66,14 @@ export function maxBodyBytes(): number {
 	return positiveInteger('MAX_BODY_BYTES', 16 * 1024);
 }
 
+/**
+ * How long a stored Idempotency-Key answers a repeat (`IDEMPOTENCY_KEY_TTL_SECONDS`, default
+ * a day): far longer than any client keeps retrying, short enough that the table stays small.
+ */
+export function idempotencyKeyTtlSeconds(): number {
+	return positiveInteger('IDEMPOTENCY_KEY_TTL_SECONDS', 24 * 60 * 60);
+}
+
 /** How long a session, signed in or guest, lives (`SESSION_MAX_AGE_SECONDS`, default 30 days). */
 export function sessionMaxAgeSeconds(): number {
 	return positiveInteger('SESSION_MAX_AGE_SECONDS', 30 * 24 * 60 * 60);

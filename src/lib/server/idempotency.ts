@@ -3,16 +3,34 @@
  * server performs it once. The first answer is stored in the write's own transaction, so a
  * repeat (after a lost answer, a timeout or a crash) gets that answer and changes nothing.
  * A key sent again with a different request is refused: its first answer would say a write
- * happened that never did.
+ * happened that never did. A key lives `IDEMPOTENCY_KEY_TTL_SECONDS` (a day); after that the
+ * same key is a new write.
  */
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { stringify } from 'safe-stable-stringify';
 import { z } from 'zod';
 import type { SessionUser } from './auth';
+import { idempotencyKeyTtlSeconds } from './config';
 import { writeTransaction, type Database } from './db';
 import { flushEvents } from './events';
 import { ApiError } from './http';
+
+/** Expired keys are cleared by a write at most this often (and at least once per key lifetime). */
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
+let lastPrunedAt = 0;
+
+/** Clears keys older than their lifetime, within a write already under way. */
+async function pruneExpiredKeys(trx: Kysely<Database>, now: number): Promise<void> {
+	const ttlMs = idempotencyKeyTtlSeconds() * 1000;
+	if (now - lastPrunedAt < Math.min(PRUNE_EVERY_MS, ttlMs)) return;
+
+	lastPrunedAt = now;
+	await trx
+		.deleteFrom('idempotent_writes')
+		.where('created_at', '<', new Date(now - ttlMs).toISOString())
+		.execute();
+}
 
 /** An answer as it is stored and replayed. */
 export interface WriteAnswer {
@@ -78,6 +96,7 @@ export async function keyedWrite(
 	const hash = requestHash(request.input);
 
 	const answer = await writeTransaction(async (trx) => {
+		await pruneExpiredKeys(trx, Date.now());
 		if (key !== null) {
 			const stored = await trx
 				.selectFrom('idempotent_writes')
