@@ -73,6 +73,12 @@ export interface SocketContext {
 	answeredPolls: number;
 	/** Answered polls to wait for before trying the socket again; doubles after each try. */
 	pollsBeforeRetry: number;
+	/**
+	 * Open again after an outage, and the server has not yet confirmed a subscription. The
+	 * parent re-reads what it missed only then, so a server that accepts and at once turns
+	 * the socket away (full: `retryAfter`, 1013) causes no reloads.
+	 */
+	reopenPending: boolean;
 }
 
 export type SocketEvent =
@@ -88,6 +94,8 @@ export type SocketEvent =
 	| { type: 'socket.eventReceived'; frame: EventFrame }
 	| { type: 'socket.caughtUp'; creatorId: string; lastEventId: number }
 	| { type: 'socket.resyncRequired'; creatorId: string; lastEventId: number }
+	/** Raised by the chart itself when the server confirms a subscription. */
+	| { type: 'socket.subscribed'; creatorId: string }
 	| HeartbeatEvent
 	| { type: 'xstate.done.actor.pollEvents'; output: PollResult[] };
 
@@ -131,6 +139,7 @@ export const socketMachine = setup({
 		closedByPolicy: ({ event }) =>
 			event.type === 'socket.closed' && event.code === POLICY_VIOLATION,
 		hasOpenedBefore: ({ context }) => context.opens > 0,
+		isReopenPending: ({ context }) => context.reopenPending,
 		// A poll that got any answer means the server is back, over HTTP at least.
 		serverBackLongEnough: ({ context, event }) =>
 			event.type === 'xstate.done.actor.pollEvents' &&
@@ -233,6 +242,9 @@ export const socketMachine = setup({
 					lastEventId: frame.lastEventId
 				});
 			}
+			if (frame.type === 'subscribed') {
+				enqueue.raise({ type: 'socket.subscribed', creatorId: frame.creatorId });
+			}
 			// A creator's first subscription starts at the log's head as the server reported it.
 			if (
 				frame.type === 'subscribed' &&
@@ -293,6 +305,8 @@ export const socketMachine = setup({
 			return { type: 'socket.resync', creatorId: event.creatorId };
 		}),
 		notifyReopened: sendParent({ type: 'socket.reopened' }),
+		awaitSubscription: assign({ reopenPending: true }),
+		clearReopenPending: assign({ reopenPending: false }),
 		reportConnectTimeout: enqueueActions(({ enqueue }) => {
 			enqueue.raise({
 				type: 'socket.closed',
@@ -330,7 +344,8 @@ export const socketMachine = setup({
 		opens: 0,
 		online: true,
 		answeredPolls: 0,
-		pollsBeforeRetry: input.pollsBeforeRetry ?? POLLS_BEFORE_SOCKET_RETRY
+		pollsBeforeRetry: input.pollsBeforeRetry ?? POLLS_BEFORE_SOCKET_RETRY,
+		reopenPending: false
 	}),
 	initial: 'disconnected',
 	on: {
@@ -425,10 +440,11 @@ export const socketMachine = setup({
 					on: {
 						'socket.opened': [
 							{
-								description: 'Open again after an outage: the parent re-reads what it missed.',
+								description:
+									'Open again after an outage: subscribe again, and wait for the server to confirm before re-reading what was missed.',
 								guard: 'hasOpenedBefore',
 								target: 'open',
-								actions: ['recordOpen', 'sendAllSubscriptions', 'notifyReopened']
+								actions: ['recordOpen', 'sendAllSubscriptions', 'awaitSubscription']
 							},
 							{
 								description: 'Open for the first time.',
@@ -457,6 +473,12 @@ export const socketMachine = setup({
 								'An event newer than the last one applied for its creator: remember it and pass it on. Repeats are dropped.',
 							guard: 'isNewEvent',
 							actions: ['rememberEventId', 'forwardEvent']
+						},
+						'socket.subscribed': {
+							description:
+								'The server confirmed the first subscription since the outage: the parent re-reads what it missed.',
+							guard: 'isReopenPending',
+							actions: ['clearReopenPending', 'notifyReopened']
 						},
 						'socket.pingDue': {
 							description: 'Quiet for a while: ping the server.',

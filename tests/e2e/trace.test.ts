@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { DEMO_CREATOR, openHydrated, signInAsDemo, uniqueNickname } from './fixtures';
 
@@ -44,4 +44,8 @@ test('a trace of a revert downloaded from the test page replays along the same p
 	expect(replay.stdout).toContain('xstate.done.actor.request');
 	expect(replay.stdout).toContain('(reverting › idle)');
 	expect(replay.stdout).toMatch(/The replay took the recorded path: \d+ steps\./);
+
+	// A chart change that alters this path means re-recording the regression trace:
+	// RECORD_TRACE_TO=tests/traces/revert-on-test-page.json npx playwright test trace
+	if (process.env.RECORD_TRACE_TO) await copyFile(file, process.env.RECORD_TRACE_TO);
 });

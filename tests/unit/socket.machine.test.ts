@@ -160,7 +160,7 @@ describe('socketMachine', () => {
 			expect(actor.getSnapshot().matches({ active: 'connecting' })).toBe(true);
 		});
 
-		it('resubscribes, resets the count and tells the parent when a reconnect opens', async () => {
+		it('resubscribes, resets the count and tells the parent once the server confirms a reconnect', async () => {
 			const { actor, notifyReopened } = await openSocket();
 			actor.send({ type: 'socket.subscribe', creatorId: 'c1' });
 			expect(notifyReopened).not.toHaveBeenCalled();
@@ -173,7 +173,27 @@ describe('socketMachine', () => {
 			expect(actor.getSnapshot().matches({ active: 'open' })).toBe(true);
 			expect(actor.getSnapshot().context).toMatchObject({ attempts: 0, lastError: null });
 			expect(TrackedWebSocket.created[1].sent).toEqual([{ type: 'subscribe', creatorId: 'c1' }]);
+			expect(notifyReopened).not.toHaveBeenCalled();
+
+			server.push({ type: 'subscribed', creatorId: 'c1', lastEventId: 4 });
+			server.push({ type: 'subscribed', creatorId: 'c1', lastEventId: 4 });
 			expect(notifyReopened).toHaveBeenCalledTimes(1);
+		});
+
+		it('reloads nothing when a full server accepts a reconnect and turns it away at once', async () => {
+			const { actor, notifyReopened } = await openSocket();
+			actor.send({ type: 'socket.subscribe', creatorId: 'c1' });
+			server.drop();
+			server.stop();
+			server = startServer();
+			await vi.advanceTimersByTimeAsync(500 + MOCK_CONNECT_MS);
+
+			server.push({ type: 'retryAfter', ms: 7000 });
+			server.server.close({ code: 1013, reason: 'Try again later', wasClean: true });
+
+			expect(actor.getSnapshot().matches('backoff')).toBe(true);
+			expect(actor.getSnapshot().context.retryAfterMs).toBe(7000);
+			expect(notifyReopened).not.toHaveBeenCalled();
 		});
 
 		it('stays disconnected without retrying when closed with 1008', async () => {

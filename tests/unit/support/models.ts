@@ -291,6 +291,7 @@ export const creatorModel: ChartModel = {
 
 const frameMessage = JSON.stringify(eventFrame('earnings_updated', { earningsCents: 1 }));
 const resyncMessage = JSON.stringify({ type: 'resync', creatorId: 'c1', lastEventId: 50 });
+const subscribedMessage = JSON.stringify({ type: 'subscribed', creatorId: 'c1' });
 const polled: PollResult[] = [
 	{
 		creatorId: 'c1',
@@ -333,6 +334,7 @@ export const socketModel: ChartModel = {
 			events.push(
 				{ type: 'socket.message', data: frameMessage } as EventObject,
 				{ type: 'socket.message', data: resyncMessage } as EventObject,
+				{ type: 'socket.message', data: subscribedMessage } as EventObject,
 				{ type: 'socket.message', data: 'not a frame' } as EventObject,
 				{ type: 'socket.pingDue' },
 				{ type: 'socket.silent' }
@@ -360,6 +362,7 @@ export const socketModel: ChartModel = {
 			snapshot.context.subscriptions.length,
 			snapshot.context.online,
 			JSON.stringify(snapshot.context.cursors),
+			snapshot.matches({ active: 'open' }) && snapshot.context.reopenPending,
 			// Counted only while given up (it starts again at 0 each time); the model's first retry
 			// comes after 2 answered polls, and later waits only grow.
 			snapshot.matches('failed') ? Math.min(snapshot.context.answeredPolls, 2) : 0
