@@ -74,16 +74,23 @@ function creatorIdOf(event: RootEvent): string | null {
 	}
 }
 
+/**
+ * What one tab tells the others about a creator: its public copy only. Earnings stay out, so
+ * they never reach localStorage (the fallback transport) or a tab whose session has changed;
+ * an owner's other tabs have their own from the server.
+ */
 function stateMessage(
 	tabId: string,
 	creator: Creator,
 	eventId: number,
 	editId?: string
 ): TabMessage {
+	const { earningsCents: _private, ...publicCopy } = creator;
+
 	return {
 		type: 'creator.state',
 		sourceTabId: tabId,
-		creator,
+		creator: publicCopy,
 		eventId,
 		editId,
 		sentAt: Date.now()

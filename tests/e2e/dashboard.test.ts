@@ -43,6 +43,8 @@ test('signing out in one tab takes the private dashboard away in the other and l
 	await first.bringToFront();
 	await first.getByRole('button', { name: 'Sign out' }).click();
 	await expect(first.getByRole('link', { name: 'Sign in' })).toBeVisible();
+	// The tab that signed out follows the home page live again, as a guest.
+	await expect(first.getByTestId('live-status')).toHaveAttribute('data-state', 'open');
 
 	await second.bringToFront();
 	// The server ended the session's socket; the tab reloads as the guest it now is.

@@ -1,5 +1,5 @@
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { DEMO_CREATOR, openHydrated, signInAsDemo } from './fixtures';
+import { DEMO_CREATOR, openHydrated, signInAsDemo, uniqueNickname } from './fixtures';
 
 /**
  * Stored XSS: every payload calls `__pwn()`, a function the test exposes in each page, so a
@@ -159,6 +159,28 @@ test.describe('security', () => {
 		expect(readable.cookies).not.toContain('cd_session');
 		expect(readable.stored).not.toContain(token!.value);
 		expect(readable.stored).not.toMatch(/earnings|password/i);
+	});
+
+	test('keeps earnings out of localStorage where tabs sync through it (no BroadcastChannel)', async ({
+		page,
+		context,
+		baseURL
+	}) => {
+		await context.addInitScript(() => {
+			delete (window as { BroadcastChannel?: unknown }).BroadcastChannel;
+		});
+		await signInAsDemo(context, baseURL!);
+		await openHydrated(page, '/dashboard');
+		await expect(page.getByTestId('earnings')).toBeVisible();
+
+		await page.getByLabel('Nickname').fill(uniqueNickname('Stored'));
+		await page.getByRole('button', { name: 'Save' }).click();
+		// The save went out to the other tabs through localStorage, the public copy only.
+		await expect
+			.poll(() => page.evaluate(() => localStorage.getItem('fonana_creator_sync') ?? ''))
+			.toContain('"type":"creator.state"');
+		const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }));
+		expect(stored).not.toMatch(/earnings/i);
 	});
 
 	test('follows only a same-site next link after sign-in', async ({ page, baseURL }) => {

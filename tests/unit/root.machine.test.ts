@@ -187,7 +187,7 @@ describe('rootMachine', () => {
 			expect(creator().getSnapshot().context.view).toMatchObject({ nickname: 'Beta', version: 2 });
 		});
 
-		it('broadcasts each loaded creator when another tab asks for state', async () => {
+		it('broadcasts each loaded creator, public copy only, when another tab asks for state', async () => {
 			const { actor, tabSync } = startRoot([fail(404)]);
 			actor.send({ type: 'creator.track', creatorId: 'c1', snapshot: alpha(), eventId: 12 });
 			actor.send({ type: 'creator.track', creatorId: 'c2' });
@@ -198,13 +198,15 @@ describe('rootMachine', () => {
 				message: { type: 'sync.request', sourceTabId: 'tab-b', sentAt: 1 }
 			});
 
+			const [broadcast] = tabSync.received as unknown as { message: { creator: object } }[];
+			expect(broadcast?.message.creator).not.toHaveProperty('earningsCents');
 			expect(tabSync.received).toEqual([
 				{
 					type: 'tab.broadcast',
 					message: {
 						type: 'creator.state',
 						sourceTabId: 'tab-a',
-						creator: alpha(),
+						creator: alpha({ earningsCents: undefined }),
 						eventId: 12,
 						editId: undefined,
 						sentAt: NOW
@@ -213,7 +215,7 @@ describe('rootMachine', () => {
 			]);
 		});
 
-		it('tells the other tabs when a creator commits an edit, with the log position it reflects', async () => {
+		it('tells the other tabs when a creator commits an edit: the public copy and the log position it reflects', async () => {
 			const { actor, tabSync } = startRoot(() =>
 				ok({ creator: alpha({ nickname: 'Beta', version: 2 }), eventId: 31 })
 			);
@@ -232,7 +234,7 @@ describe('rootMachine', () => {
 					message: {
 						type: 'creator.state',
 						sourceTabId: 'tab-a',
-						creator: alpha({ nickname: 'Beta', version: 2 }),
+						creator: alpha({ nickname: 'Beta', version: 2, earningsCents: undefined }),
 						eventId: 31,
 						editId: 'e1',
 						sentAt: NOW
