@@ -131,6 +131,19 @@ describe.skipIf(unreachable !== null)('the server on PostgreSQL', () => {
 		expect(creators.find((creator) => creator.id === 'c2')?.activeFlashSale).not.toBeNull();
 	});
 
+	it('answers ids and edit ids PostgreSQL cannot store (a NUL byte) with 404 and 422, not 500', async () => {
+		for (const path of [
+			'/api/creators/c%00',
+			'/api/creators/%00/events?after=1',
+			'/api/creators/c%00/subscriptions'
+		]) {
+			const response = await fetch(`${server.baseUrl}${path}`, { headers: { cookie: alpha } });
+			expect({ path, status: response.status }).toEqual({ path, status: 404 });
+		}
+		const edit = await patch({ nickname: 'q', editId: 'a\u0000b' }, { 'if-match': '*' });
+		expect(edit.status).toBe(422);
+	});
+
 	it('signs in and knows who is signed in', async () => {
 		const { body } = await api(server, 'GET', '/api/session', { cookie: alpha });
 

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { SessionUser } from './auth';
 import { maxBodyBytes } from './config';
 import { logger } from './logger';
+import { creatorId } from '$lib/shared/protocol';
 
 /** What every failed API call answers: a sentence for people, and one per field when useful. */
 export type ApiErrorBody = {
@@ -37,6 +38,12 @@ export function apiRoute<E extends RequestEvent>(
 ): (event: E) => Promise<Response> {
 	return async (event) => {
 		try {
+			// Every `[id]` in an API path is a creator id: one that cannot be one (a NUL byte,
+			// a path fragment) is no creator, answered before any database sees it.
+			const { id } = event.params as { id?: string };
+			if (id !== undefined && !creatorId.safeParse(id).success) {
+				throw new ApiError(404, 'There is no creator with this id.');
+			}
 			return await handler(event);
 		} catch (error) {
 			if (error instanceof ApiError) {

@@ -16,6 +16,7 @@ const writeFieldsSchema = z.object({
 		.string({ error: 'The edit id must be text.' })
 		.min(1, 'The edit id cannot be empty.')
 		.max(100, 'The edit id can be at most 100 characters.')
+		.regex(/^[\w.:-]+$/, 'The edit id may hold only letters, digits and . _ : -')
 		.optional(),
 	baseVersion: z
 		.number({ error: 'The base version must be a number.' })
