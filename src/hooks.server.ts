@@ -57,8 +57,9 @@ export const handle: Handle = async ({ event, resolve }) => {
 	const response = refused ?? (await resolve(event));
 	for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.headers.set(name, value);
 	// API answers are live and may be private (an owner's earnings): a browser must never answer
-	// a later read, a refresh after a reconnect or another visitor's, from its cache.
-	if (isApiRequest(event)) response.headers.set('cache-control', 'no-store');
+	// a later read, a refresh after a reconnect or another visitor's, from its cache. Pages
+	// rendered for a signed-in user may hold the same private data.
+	if (isApiRequest(event) || event.locals.user) response.headers.set('cache-control', 'no-store');
 	return response;
 };
 

@@ -449,7 +449,9 @@ describe('HTTP API', () => {
 			['/api/creators/c1', alpha],
 			['/api/creators/c1', undefined],
 			['/api/creators', undefined],
-			['/api/session', alpha]
+			['/api/session', alpha],
+			['/dashboard', alpha],
+			['/creators/c1/__data.json', alpha]
 		] as const) {
 			const response = await fetch(`${server.baseUrl}${path}`, {
 				headers: cookie ? { cookie } : {}

@@ -80,6 +80,21 @@ describe('versioned writes', () => {
 		expect(await current()).toMatchObject({ bio: 'on purpose', version: before.version + 1 });
 	});
 
+	it('refuses an If-Match that names no version a creator can have with 400', async () => {
+		const before = await current();
+
+		for (const ifMatch of [`"1${'0'.repeat(23)}"`, '"7", "8"', '"-1"', 'seven']) {
+			const response = await patch({ bio: 'odd precondition' }, { 'if-match': ifMatch });
+			const { message } = (await response.json()) as { message: string };
+			expect({ ifMatch, status: response.status, message }).toEqual({
+				ifMatch,
+				status: 400,
+				message: 'If-Match must name one version, e.g. "7".'
+			});
+		}
+		expect(await current()).toEqual(before);
+	});
+
 	it('accepts exactly one of two writes based on the same version, for 500 pairs', async () => {
 		let accepted = 0;
 		let refused = 0;

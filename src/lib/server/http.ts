@@ -151,7 +151,8 @@ export function versionFromIfMatch(header: string | null): number | 'any' | unde
 	if (header === null) return undefined;
 	if (header.trim() === '*') return 'any';
 
-	const match = /^\s*(?:W\/)?"?(\d+)"?\s*$/.exec(header);
+	// Fifteen digits at most, so the version is a whole number JavaScript holds exactly.
+	const match = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(header);
 	if (!match) throw new ApiError(400, 'If-Match must name one version, e.g. "7".');
 	return Number(match[1]);
 }
