@@ -14,7 +14,14 @@ test('a trace of a revert downloaded from the test page replays along the same p
 	await signInAsDemo(context, baseURL!);
 	await openHydrated(page, '/test/creator-data-v2');
 	await expect(page.getByTestId('socket-state')).toHaveText('open');
-	const before = await page.getByTestId('profile-nickname').innerText();
+	// A save the server accepts first: its answer and its own event race, and the trace must
+	// replay whichever won.
+	const before = uniqueNickname('Accepted');
+	await page.getByLabel('Nickname').fill(before);
+	await page.getByRole('button', { name: 'Save' }).click();
+	const creatorRow = page.getByTestId('actor-creator:c1');
+	await expect(page.getByTestId('profile-nickname')).toHaveText(before);
+	await expect(creatorRow.getByTestId('actor-state')).toHaveText('idle');
 
 	await page.getByLabel('Fail the next save').check();
 	await page.getByLabel('Failure status').selectOption('500');
@@ -22,7 +29,6 @@ test('a trace of a revert downloaded from the test page replays along the same p
 	await page.getByRole('button', { name: 'Save' }).click();
 	await expect(page.getByRole('alert')).toContainText('server had a problem');
 	await expect(page.getByTestId('profile-nickname')).toHaveText(before);
-	const creatorRow = page.getByTestId('actor-creator:c1');
 	await expect(creatorRow.getByTestId('actor-state')).toHaveText('idle');
 	await expect(creatorRow).toContainText('creator.edit');
 

@@ -98,7 +98,9 @@ export class LiveCreator {
 
 	/** Shows the edit at once and sends it; it rolls back by itself if the server refuses it. */
 	updateCreatorLocally(patch: ProfilePatch): void {
-		this.#session.sendToCreator(this.id, { type: 'creator.edit', patch });
+		// The edit's id is chosen here, so the trace records it and a replay of the trace
+		// matches the server's answer and event to the same edit.
+		this.#session.sendToCreator(this.id, { type: 'creator.edit', patch, editId: createId() });
 	}
 
 	/** Drops every edit that is not confirmed yet and shows the server's copy again. */
