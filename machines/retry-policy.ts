@@ -84,6 +84,13 @@ export const errorMessages: Record<ErrorCategory, string> = {
 	network: 'We could not reach the server. Check your connection and try again.'
 };
 
+/**
+ * A 429 is a server-side refusal like any other busy answer (and retried as one), but what a
+ * person should do is wait, not wonder what broke.
+ */
+export const rateLimitedMessage =
+	'Too many attempts in a short time. Please wait a moment and try again.';
+
 /** Failures where the server's own words tell a person what to fix. */
 const SERVER_WORDED: ReadonlySet<ErrorCategory> = new Set(['invalid', 'conflict']);
 
@@ -96,7 +103,8 @@ const SERVER_WORDED: ReadonlySet<ErrorCategory> = new Set(['invalid', 'conflict'
  */
 export function toFailure(status: number | null, body: unknown): RequestFailure {
 	const category = categorize(status);
-	const failure: RequestFailure = { category, status, message: errorMessages[category] };
+	const message = status === 429 ? rateLimitedMessage : errorMessages[category];
+	const failure: RequestFailure = { category, status, message };
 	if (!isRecord(body)) return failure;
 
 	if (SERVER_WORDED.has(category) && typeof body.message === 'string' && body.message.trim()) {

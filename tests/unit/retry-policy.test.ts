@@ -4,6 +4,7 @@ import {
 	errorMessages,
 	isRetryable,
 	parseRetryAfter,
+	rateLimitedMessage,
 	retryDelay,
 	retryPolicy,
 	toFailure
@@ -141,6 +142,16 @@ describe('parseRetryAfter', () => {
 		expect(parseRetryAfter(null)).toBeNull();
 		expect(parseRetryAfter('')).toBeNull();
 		expect(parseRetryAfter('soon')).toBeNull();
+	});
+});
+
+describe('toFailure for a rate limit', () => {
+	it('tells a person to wait when the server answers 429, and keeps it a retryable server failure', () => {
+		const failure = toFailure(429, { message: 'Too many sign-in attempts.' });
+
+		expect(failure).toEqual({ category: 'server', status: 429, message: rateLimitedMessage });
+		expect(isRetryable(failure.category)).toBe(true);
+		expect(toFailure(503, null).message).toBe(errorMessages.server);
 	});
 });
 
