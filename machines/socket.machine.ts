@@ -5,7 +5,7 @@
  * over HTTP. A silent connection is noticed by a heartbeat; an offline browser spends no
  * attempts.
  */
-import { assertEvent, assign, enqueueActions, sendParent, sendTo, setup } from 'xstate';
+import { and, assertEvent, assign, enqueueActions, sendParent, sendTo, setup } from 'xstate';
 import {
 	parseFrame,
 	serverFrameSchema,
@@ -20,6 +20,9 @@ import { reconnectDelay } from './backoff';
 
 /** Close code the server uses when the session ended or the socket is not allowed. */
 export const POLICY_VIOLATION = 1008;
+
+/** Close code of a server that is full: it accepted the socket only to say when to return. */
+export const TRY_AGAIN_LATER = 1013;
 
 /** The code this tab reports when it drops a connection that stopped answering. */
 export const SILENT_CONNECTION = 4000;
@@ -58,6 +61,8 @@ export interface SocketContext {
 	subscriptions: string[];
 	/** Reconnects since the last successful open. */
 	attempts: number;
+	/** The count before the latest open, restored if a full server turns that socket away. */
+	attemptsBeforeOpen: number;
 	maxAttempts: number;
 	lastCloseCode: number | null;
 	lastError: string | null;
@@ -138,6 +143,8 @@ export const socketMachine = setup({
 	guards: {
 		closedByPolicy: ({ event }) =>
 			event.type === 'socket.closed' && event.code === POLICY_VIOLATION,
+		turnedAway: ({ event }) => event.type === 'socket.closed' && event.code === TRY_AGAIN_LATER,
+		hadAttemptsLeft: ({ context }) => context.attemptsBeforeOpen < context.maxAttempts,
 		hasOpenedBefore: ({ context }) => context.opens > 0,
 		isReopenPending: ({ context }) => context.reopenPending,
 		// A poll that got any answer means the server is back, over HTTP at least.
@@ -160,8 +167,10 @@ export const socketMachine = setup({
 	},
 	actions: {
 		resetAttempts: assign({ attempts: 0 }),
+		restoreAttempts: assign({ attempts: ({ context }) => context.attemptsBeforeOpen }),
 		countAttempt: assign({ attempts: ({ context }) => context.attempts + 1 }),
 		recordOpen: assign({
+			attemptsBeforeOpen: ({ context }) => context.attempts,
 			attempts: 0,
 			lastError: null,
 			retryAfterMs: null,
@@ -336,6 +345,7 @@ export const socketMachine = setup({
 		url: input.url,
 		subscriptions: [],
 		attempts: 0,
+		attemptsBeforeOpen: 0,
 		maxAttempts: input.maxAttempts ?? 5,
 		lastCloseCode: null,
 		lastError: null,
@@ -464,6 +474,22 @@ export const socketMachine = setup({
 						input: () => ({ intervalMs: heartbeat.intervalMs, timeoutMs: heartbeat.timeoutMs })
 					},
 					on: {
+						'socket.closed': [
+							{
+								description:
+									'A full server turned the socket away (1013): the open did not count; wait as it said, then try again.',
+								guard: and(['turnedAway', 'hadAttemptsLeft']),
+								target: '#socket.backoff',
+								actions: ['recordClose', 'restoreAttempts', 'countAttempt']
+							},
+							{
+								description:
+									'A full server turned the socket away (1013) and no attempts are left: poll instead.',
+								guard: 'turnedAway',
+								target: '#socket.failed',
+								actions: ['recordClose', 'restoreAttempts']
+							}
+						],
 						'socket.message': {
 							description: 'A frame arrived: the connection is alive; act on the frame.',
 							actions: ['noteAlive', 'readMessage']

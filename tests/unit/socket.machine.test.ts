@@ -193,7 +193,24 @@ describe('socketMachine', () => {
 
 			expect(actor.getSnapshot().matches('backoff')).toBe(true);
 			expect(actor.getSnapshot().context.retryAfterMs).toBe(7000);
+			// The turned-away open did not count: the drop and the refusal are two attempts.
+			expect(actor.getSnapshot().context.attempts).toBe(2);
 			expect(notifyReopened).not.toHaveBeenCalled();
+		});
+
+		it('falls back to polling once a full server has turned it away as often as it may retry', async () => {
+			const { actor } = await openSocket();
+			server.server.on('connection', (socket) => {
+				socket.send(JSON.stringify({ type: 'retryAfter', ms: 100 }));
+				setTimeout(() => socket.close({ code: 1013, reason: 'At capacity', wasClean: true }), 1);
+			});
+			server.drop();
+
+			await vi.advanceTimersByTimeAsync(60_000);
+
+			expect(actor.getSnapshot().hasTag('gaveUp')).toBe(true);
+			expect(actor.getSnapshot().context.attempts).toBe(5);
+			expect(TrackedWebSocket.created).toHaveLength(6);
 		});
 
 		it('stays disconnected without retrying when closed with 1008', async () => {

@@ -88,7 +88,7 @@ export function planPaths(model: ChartModel, input: unknown): PlannedPath[] {
 		input,
 		events: model.events,
 		serializeState: model.serialize,
-		limit: 5000
+		limit: 10_000
 	};
 	const statePaths = getShortestPaths(model.searchable, options);
 	const bySerial = new Map(statePaths.map((path) => [model.serialize(path.state), path]));

@@ -324,7 +324,8 @@ export const socketModel: ChartModel = {
 			events.push(
 				{ type: 'socket.opened' },
 				{ type: 'socket.closed', code: 1006, reason: '' } as EventObject,
-				{ type: 'socket.closed', code: 1008, reason: 'Session ended' } as EventObject
+				{ type: 'socket.closed', code: 1008, reason: 'Session ended' } as EventObject,
+				{ type: 'socket.closed', code: 1013, reason: 'At capacity' } as EventObject
 			);
 		}
 		if (snapshot.matches({ active: 'connecting' })) {
@@ -358,6 +359,8 @@ export const socketModel: ChartModel = {
 		[
 			label(snapshot),
 			snapshot.context.attempts,
+			// Read only while open (a full server turning the socket away restores it).
+			snapshot.matches({ active: 'open' }) ? snapshot.context.attemptsBeforeOpen : 0,
 			Math.min(snapshot.context.opens, 1),
 			snapshot.context.subscriptions.length,
 			snapshot.context.online,
