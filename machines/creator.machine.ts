@@ -117,9 +117,25 @@ function isStaleCopy(context: CreatorContext, event: CreatorEvent): boolean {
 	return position !== null && position < context.eventCursor;
 }
 
-/** The confirmed copy after taking `incoming`, which arrived with `event`. */
-function takeNewer(context: CreatorContext, incoming: Creator, event: CreatorEvent): Creator {
-	return pickNewer(context.confirmed, incoming, isStaleCopy(context, event));
+/**
+ * The context after taking the server copy `incoming`, which arrived with `event`: the newer
+ * of it and the confirmed copy, the view rebuilt from it and `pending` (the edits still
+ * waiting, unchanged unless given), and the log position the event brings.
+ */
+function takeCopy(
+	context: CreatorContext,
+	incoming: Creator,
+	event: CreatorEvent,
+	pending: PendingEdit[] = context.pending
+): Pick<CreatorContext, 'confirmed' | 'pending' | 'view' | 'eventCursor'> {
+	const confirmed = pickNewer(context.confirmed, incoming, isStaleCopy(context, event));
+
+	return {
+		confirmed,
+		pending,
+		view: applyEdits(confirmed, pending),
+		eventCursor: advance(context.eventCursor, event)
+	};
 }
 
 /** The edit being saved is confirmed by `copy` (its answer, or its own event): drop it. */
@@ -128,16 +144,9 @@ function settleHeadEdit(
 	copy: Creator,
 	event: CreatorEvent
 ): Partial<CreatorContext> {
-	const confirmed = takeNewer(context, copy, event);
 	const [committed, ...pending] = context.pending;
 
-	return {
-		confirmed,
-		pending,
-		view: applyEdits(confirmed, pending),
-		lastEditId: committed?.id ?? null,
-		eventCursor: advance(context.eventCursor, event)
-	};
+	return { ...takeCopy(context, copy, event, pending), lastEditId: committed?.id ?? null };
 }
 
 export const creatorMachine = setup({
@@ -191,16 +200,10 @@ export const creatorMachine = setup({
 
 			return { pending, view: applyEdits(context.confirmed, pending) };
 		}),
-		takeServerCopy: assign(({ context, event }) => {
-			const confirmed = takeNewer(context, answeredCreator(event) as Creator, event);
-
-			return {
-				confirmed,
-				view: applyEdits(confirmed, context.pending),
-				error: null,
-				eventCursor: advance(context.eventCursor, event)
-			};
-		}),
+		takeServerCopy: assign(({ context, event }) => ({
+			...takeCopy(context, answeredCreator(event) as Creator, event),
+			error: null
+		})),
 		confirmHeadEdit: assign(({ context, event }) =>
 			settleHeadEdit(context, answeredCreator(event) as Creator, event)
 		),
@@ -208,27 +211,15 @@ export const creatorMachine = setup({
 			settleHeadEdit(context, (incomingCreator(event) as { creator: Creator }).creator, event)
 		),
 		rebaseHeadEdit: assign(({ context, event }) => {
-			const confirmed = takeNewer(context, conflictCopy(event) as Creator, event);
 			const [head, ...rest] = context.pending;
 			const pending = [{ ...head, rebases: (head.rebases ?? 0) + 1 }, ...rest];
 
-			return {
-				confirmed,
-				pending,
-				view: applyEdits(confirmed, pending),
-				eventCursor: advance(context.eventCursor, event)
-			};
+			return takeCopy(context, conflictCopy(event) as Creator, event, pending);
 		}),
-		takeConflictCopy: assign(({ context, event }) => {
-			const confirmed = takeNewer(context, conflictCopy(event) as Creator, event);
-
-			return {
-				confirmed,
-				view: applyEdits(confirmed, context.pending),
-				error: conflictFailure,
-				eventCursor: advance(context.eventCursor, event)
-			};
-		}),
+		takeConflictCopy: assign(({ context, event }) => ({
+			...takeCopy(context, conflictCopy(event) as Creator, event),
+			error: conflictFailure
+		})),
 		recordError: assign({
 			error: ({ event }) => {
 				const output = outputOf(event);
@@ -257,14 +248,8 @@ export const creatorMachine = setup({
 			const pending = context.pending.filter(
 				(edit, index) => index === 0 || edit.id !== incoming.editId
 			);
-			const confirmed = takeNewer(context, incoming.creator, event);
 
-			return {
-				confirmed,
-				pending,
-				view: applyEdits(confirmed, pending),
-				eventCursor: advance(context.eventCursor, event)
-			};
+			return takeCopy(context, incoming.creator, event, pending);
 		}),
 		applyServerEvent: assign(({ context, event }) => {
 			if (event.type !== 'creator.serverEvent' || !context.confirmed) return {};
